@@ -1,0 +1,105 @@
+/**
+ * Child processes (psql, pg_dump, pg_restore, shell items) run through execa,
+ * their stdout and stderr split into lines as they arrive and handed to
+ * `onLine`. Nothing is buffered beyond a bounded tail, so a child printing
+ * megabytes per second costs constant memory.
+ */
+import {execa, type ResultPromise} from 'execa';
+import {createInterface} from 'node:readline';
+import {UserError} from '../errors.js';
+import {BoundedLines} from './bounded-lines.js';
+
+export type ChildLine = {readonly stream: 'stdout' | 'stderr'; readonly line: string};
+
+export type ChildOptions = {
+	readonly file: string;
+	readonly args: readonly string[];
+	readonly env?: Readonly<Record<string, string>>;
+	readonly cwd?: string;
+	/** Called for each line of output, in arrival order per stream. */
+	readonly onLine?: (line: ChildLine) => void;
+	/** Called once the child has a pid. */
+	readonly onSpawn?: (pid: number) => void;
+	/** How many lines of output to keep for evidence (default 40). */
+	readonly tailLines?: number;
+	readonly signal?: AbortSignal;
+	/** Send stdout to this file descriptor/stream instead of reading it line by line. */
+	readonly stdoutFile?: string;
+	/** Hint shown when the binary is missing. */
+	readonly installHint?: string;
+	readonly timeoutMs?: number;
+};
+
+export type ChildResult = {
+	readonly exitCode: number;
+	readonly signal: string | undefined;
+	readonly tail: readonly ChildLine[];
+	readonly durationMs: number;
+	readonly startedAt: string;
+	readonly endedAt: string;
+};
+
+export async function runChild(options: ChildOptions): Promise<ChildResult> {
+	const started = Date.now();
+	const startedAt = new Date(started).toISOString();
+	const tail = new BoundedLines<ChildLine>(options.tailLines ?? 40);
+	let subprocess: ResultPromise;
+	try {
+		subprocess = execa(options.file, [...options.args], {
+			env: {...options.env, LC_MESSAGES: 'C', PGAPPNAME: options.env?.['PGAPPNAME'] ?? 'runbook'},
+			extendEnv: true,
+			cwd: options.cwd,
+			buffer: false,
+			reject: false,
+			stdin: 'ignore',
+			stdout: options.stdoutFile ? {file: options.stdoutFile} : 'pipe',
+			stderr: 'pipe',
+			cancelSignal: options.signal,
+			timeout: options.timeoutMs,
+			forceKillAfterDelay: 2000,
+		});
+	} catch (error) {
+		throw missingBinary(options, error);
+	}
+	if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
+	const pump = (stream: NodeJS.ReadableStream | null | undefined, name: 'stdout' | 'stderr') =>
+		new Promise<void>((resolve) => {
+			if (!stream) return resolve();
+			const rl = createInterface({input: stream, crlfDelay: Infinity});
+			rl.on('line', (line) => {
+				const item = {stream: name, line};
+				tail.push(item);
+				options.onLine?.(item);
+			});
+			rl.on('close', () => resolve());
+		});
+	const pumps = Promise.all([
+		options.stdoutFile ? Promise.resolve() : pump(subprocess.stdout, 'stdout'),
+		pump(subprocess.stderr, 'stderr'),
+	]);
+	const result = await subprocess;
+	await pumps;
+	const ended = Date.now();
+	const failure = result as {code?: string; cause?: unknown; failed?: boolean};
+	if (failure.code === 'ENOENT' || (failure.cause as {code?: string} | undefined)?.code === 'ENOENT') {
+		throw missingBinary(options, failure.cause ?? result);
+	}
+	return {
+		exitCode: result.exitCode ?? (result.signal ? 128 : 1),
+		signal: result.signal ?? undefined,
+		tail: tail.toArray(),
+		durationMs: ended - started,
+		startedAt,
+		endedAt: new Date(ended).toISOString(),
+	};
+}
+
+function missingBinary(options: ChildOptions, cause: unknown): UserError {
+	return new UserError(
+		`\`${options.file}\` was not found on PATH. ${options.installHint ?? 'Install it and run again.'}`,
+		{cause},
+	);
+}
+
+export const POSTGRES_CLIENT_HINT =
+	'runbook runs the PostgreSQL client tools (psql, pg_dump, pg_restore) as child processes: install them with `apt-get install postgresql-client` (Debian/Ubuntu) or `brew install libpq` (macOS), at a major version at least that of the server, and run again.';

