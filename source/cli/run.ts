@@ -1,0 +1,152 @@
+/**
+ * `runbook` / `runbook run` / `runbook rollback N`: resolve the target, open
+ * the state, start the engine, and render it (Ink TUI, or plain lines with
+ * --yes). Signals (Ctrl-C, SIGTERM, a lost SSH session's SIGHUP) stop the
+ * current step with the state kept; `--resume` continues.
+ */
+import path from 'node:path';
+import {loadPlan, type LoadedPlan} from '../plan/load.js';
+import {ACTION_NAMES} from '../engine/executors/index.js';
+import {startRun} from '../engine/runner.js';
+import type {RunSettings} from '../engine/context.js';
+import {StateStore, defaultStateRoot, readJournal, stateDirFor} from '../state/store.js';
+import {parseTarget} from '../db/target.js';
+import {UserError} from '../errors.js';
+import type {CliOptions} from './options.js';
+import {resolveTarget, type ResolvedTarget} from './target.js';
+import {formatEvent, exitCodeFor} from './plain.js';
+import {replay} from '../state/reduce.js';
+
+export function loadPlanForCli(options: CliOptions): LoadedPlan {
+	return loadPlan(options.planFile, {actions: ACTION_NAMES});
+}
+
+function serviceSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+	const out: string[] = [];
+	for (const name of ['REDIS_URL', 'REDIS_PUBLIC_URL', 'MONGODB_URL', 'MONGO_URL', 'APP_TOKEN']) {
+		const value = env[name];
+		if (!value) continue;
+		out.push(value);
+		try {
+			const url = new URL(value);
+			if (url.password) out.push(decodeURIComponent(url.password), url.password);
+		} catch {
+			// not a URL: the whole value is the secret
+		}
+	}
+	return out.filter((s) => s.length >= 3);
+}
+
+export function buildSettings(options: CliOptions, resolved: ResolvedTarget, stateDir: string): RunSettings {
+	const env = {...process.env, ...resolved.env};
+	return {
+		backupDir: options.backupDir ?? path.join(stateDir, 'backups'),
+		backupFormat: options.backupFormat,
+		compressLevel: options.compressLevel,
+		lockTimeoutMs: options.lockTimeoutMs,
+		statementTimeoutMs: options.statementTimeoutMs,
+		lockRetries: options.lockRetries,
+		retryDelayMs: options.retryDelayMs,
+		...(options.appRole ? {appRole: options.appRole} : resolved.sandbox ? {appRole: 'runbook_app'} : {}),
+		...(options.appUrl ? {appUrl: options.appUrl} : {}),
+		...(env['APP_TOKEN'] ? {appToken: env['APP_TOKEN']} : {}),
+		...(options.testDatabaseUrl ? {testTarget: parseTarget(options.testDatabaseUrl, 'TEST_DATABASE_URL')} : {}),
+		env,
+		options: options.named,
+		binaries: {psql: 'psql', pgDump: 'pg_dump', pgRestore: 'pg_restore'},
+		sandbox: Boolean(resolved.sandbox),
+		secrets: serviceSecrets(env),
+	};
+}
+
+export function stateDirForRun(options: CliOptions, planId: string, key: string): string {
+	return options.stateDir ?? stateDirFor(defaultStateRoot(), planId, key);
+}
+
+export async function runCommand(options: CliOptions, rollback?: {level: number; reason: string}): Promise<number> {
+	const plan = loadPlanForCli(options);
+	const log = (line: string) => process.stderr.write(`${line}\n`);
+	const isSandbox = !options.databaseUrl;
+	// A rehearsal on the sandbox starts over unless --resume; a real target never silently starts over.
+	const fresh = options.fresh || (isSandbox && !options.resume && !rollback);
+	const stateRoot = options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot();
+	const preTarget = options.databaseUrl ? parseTarget(options.databaseUrl) : undefined;
+	const stateDir = stateDirForRun(options, plan.plan.id, preTarget?.display ?? 'sandbox');
+	const previous = readJournal(stateDir).events;
+	if (previous.length > 0 && !options.resume && !rollback) {
+		if (fresh) {
+			const archived = StateStore.archive(stateDir);
+			if (archived && !isSandbox) log(`the previous run's state was archived to ${archived}`);
+		} else {
+			const prior = replay(previous);
+			throw new UserError(
+				`A run of ${plan.plan.id} on ${prior.target} already has state in ${stateDir} (status ${prior.status}, ${Object.values(prior.items).filter((i) => i.status === 'passed').length} items passed). Continue it with --resume, or archive it and start over with --fresh.`,
+			);
+		}
+	}
+	if (options.resume && previous.length === 0 && !rollback) {
+		log(`no earlier run in ${stateDir}: starting a new run`);
+	}
+	const resolved = await resolveTarget({
+		...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
+		planId: plan.plan.id,
+		stateRoot,
+		fresh: fresh && isSandbox,
+		scale: options.scale,
+		log,
+	});
+	let exitCode = 1;
+	try {
+		const settings = buildSettings(options, resolved, stateDir);
+		const controller = await startRun({
+			plan,
+			target: resolved.target,
+			stateDir,
+			mode: options.yes ? 'yes' : 'interactive',
+			resume: options.resume,
+			settings,
+			...(options.confirm ? {confirm: options.confirm} : {}),
+			go: options.go,
+			...(options.confirmDatabase ? {confirmDatabase: options.confirmDatabase} : {}),
+			...(rollback ? {rollbackOnly: rollback} : {}),
+			stepMigrations: options.step,
+			onRepair: (message) => log(`repair: ${message}`),
+		});
+		let interrupted = false;
+		const onSignal = (signal: NodeJS.Signals) => {
+			if (interrupted) return;
+			interrupted = true;
+			log(`\n${signal}: stopping after recording the current step; the state is kept (--resume continues)`);
+			void controller.quit();
+		};
+		process.on('SIGINT', onSignal);
+		process.on('SIGTERM', onSignal);
+		process.on('SIGHUP', onSignal);
+		if (options.yes) {
+			log(`state: ${stateDir}`);
+			for (const line of [...replayLines(controller.state())]) process.stdout.write(`${line}\n`);
+			controller.subscribe((event, state) => {
+				const line = formatEvent(event, state);
+				if (line !== undefined) process.stdout.write(`${line}\n`);
+			});
+			const final = await controller.done;
+			exitCode = interrupted ? 130 : exitCodeFor(final);
+		} else {
+			const {runTui} = await import('../ui/render.js');
+			await runTui({controller, ascii: options.ascii});
+			const final = await controller.done;
+			exitCode = interrupted ? 130 : final.status === 'quit' ? 0 : exitCodeFor(final);
+			process.stdout.write(`${final.status}: ${final.statusMessage ?? ''}\nstate: ${stateDir}\n`);
+		}
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+		process.off('SIGHUP', onSignal);
+	} finally {
+		await resolved.close();
+	}
+	return exitCode;
+}
+
+function* replayLines(state: ReturnType<typeof replay>): Generator<string> {
+	if (Object.values(state.items).some((i) => i.status === 'passed')) yield `(resuming: ${Object.values(state.items).filter((i) => i.status === 'passed').length} items already passed)`;
+}

@@ -1,0 +1,100 @@
+/**
+ * Read-only commands over a state directory: `status` (plain text once, for
+ * scripts and chat), `watch` (the TUI's panes, live, no lock, cannot act) and
+ * `report` (the post-migration report, Markdown).
+ */
+import {existsSync} from 'node:fs';
+import {readState, defaultStateRoot, stateDirFor} from '../state/store.js';
+import {parseTarget} from '../db/target.js';
+import type {LoadedPlan} from '../plan/load.js';
+import type {RunState} from '../engine/types.js';
+import {runProgress, tClock, timelineRows, formatShortDuration} from '../engine/timeline.js';
+import {UserError} from '../errors.js';
+import type {CliOptions} from './options.js';
+import {loadPlanForCli} from './run.js';
+import {buildReport} from '../report/from-state.js';
+
+export function locateState(options: CliOptions, plan: LoadedPlan): string {
+	if (options.stateDir) return options.stateDir;
+	const key = options.databaseUrl ? parseTarget(options.databaseUrl).display : 'sandbox';
+	return stateDirFor(defaultStateRoot(), plan.plan.id, key);
+}
+
+const MARK: Record<string, string> = {pending: '[ ]', running: '[>]', waiting: '[?]', passed: '[x]', failed: '[!]', skipped: '[-]'};
+
+export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()): string[] {
+	const lines: string[] = [];
+	const progress = runProgress(plan.plan, state);
+	const clock = tClock(plan.plan, state, now);
+	lines.push(`${plan.plan.title}`);
+	lines.push(`target ${state.target}   status ${state.status}${state.statusMessage ? ` (${state.statusMessage})` : ''}`);
+	lines.push(`progress ${progress.done}/${progress.total}   passed ${progress.passed}, failed ${progress.failed}, skipped ${progress.skipped}   ${clock.label}${clock.scheduleLabel ? ` (${clock.scheduleLabel})` : ''}   run ${state.runId}`);
+	if (state.waiting) lines.push(`WAITING at ${state.waiting.itemId}: ${state.waiting.prompt}`);
+	for (const phase of plan.plan.phases) {
+		lines.push('');
+		lines.push(phase.title);
+		for (const item of phase.items) {
+			const s = state.items[item.id];
+			const status = s?.status ?? 'pending';
+			const duration = s?.evidence ? ` (${formatShortDuration(s.evidence.durationMs)})` : '';
+			lines.push(`  ${MARK[status]} ${item.id}  ${item.title}${duration}`);
+			if (status === 'failed' && s?.error) lines.push(`        ${s.error}${s.matrixRow ? ` [decision matrix: ${s.matrixRow}]` : ''}`);
+			if (status === 'skipped' && s?.skipReason) lines.push(`        skipped: ${s.skipReason}`);
+			if (status === 'running' && s?.progress) lines.push(`        ${s.progress}`);
+		}
+	}
+	const rollbackItems = plan.plan.rollback.flatMap((l) => l.items).filter((i) => state.items[i.id]);
+	if (rollbackItems.length > 0) {
+		lines.push('', 'Rollback');
+		for (const item of rollbackItems) lines.push(`  ${MARK[state.items[item.id]!.status]} ${item.id}  ${item.title}`);
+	}
+	const comparison = state.data['baseline-comparison'] as {table: string[]} | undefined;
+	if (comparison) lines.push('', 'Baseline before/after', ...comparison.table);
+	lines.push('', 'Timeline (planned vs actual)');
+	for (const row of timelineRows(plan.plan, state, now)) {
+		lines.push(`  T${row.at.startsWith('-') || row.at.startsWith('+') ? row.at : `+${row.at}`}  ${row.activity.padEnd(40).slice(0, 40)} ${row.status.padEnd(8)}${row.actualDurationMs === undefined ? '' : ` ${formatShortDuration(row.actualDurationMs)}`}`);
+	}
+	if (state.notes.length > 0) {
+		lines.push('', 'Notes');
+		for (const n of state.notes) lines.push(`  ${n.at.slice(11, 19)} ${n.text}`);
+	}
+	return lines;
+}
+
+function requireState(dir: string): {state: RunState} {
+	if (!existsSync(dir)) {
+		throw new UserError(`There is no run state in ${dir}. Start a run first (runbook), or point at its state with --state-dir.`);
+	}
+	const {state} = readState(dir);
+	if (state.lastSeq === 0) throw new UserError(`The state directory ${dir} holds no journal yet. Start a run first, or point at another with --state-dir.`);
+	return {state};
+}
+
+export async function statusCommand(options: CliOptions): Promise<number> {
+	const plan = loadPlanForCli(options);
+	const dir = locateState(options, plan);
+	const {state} = requireState(dir);
+	if (options.json) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
+	else process.stdout.write(`${statusText(plan, state).join('\n')}\n`);
+	return 0;
+}
+
+export async function reportCommand(options: CliOptions): Promise<number> {
+	const plan = loadPlanForCli(options);
+	const dir = locateState(options, plan);
+	const {state} = requireState(dir);
+	const secrets = [...(options.databaseUrl ? parseTarget(options.databaseUrl).secrets : [])];
+	for (const name of ['REDIS_URL', 'REDIS_PUBLIC_URL', 'MONGODB_URL', 'MONGO_URL', 'APP_TOKEN']) if (process.env[name]) secrets.push(process.env[name]!);
+	process.stdout.write(await buildReport({plan, state, secrets, final: true}));
+	return 0;
+}
+
+export async function watchCommand(options: CliOptions): Promise<number> {
+	const plan = loadPlanForCli(options);
+	const dir = locateState(options, plan);
+	const {createWatchSource} = await import('../ui/watch-source.js');
+	const {runTui} = await import('../ui/render.js');
+	const watch = createWatchSource(dir, plan);
+	await runTui({watch, ascii: options.ascii});
+	return 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * Which database a command drives: --database-url / DATABASE_URL, or the
+ * built-in rehearsal sandbox (a persistent embedded PostgreSQL under the state
+ * root, so --resume finds the same database after a crash), plus a throwaway
+ * redis-server for the Railway steps when REDIS_URL is not set.
+ */
+import path from 'node:path';
+import {existsSync, rmSync} from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import {execa, type ResultPromise} from 'execa';
+import {parseTarget, type Target} from '../db/target.js';
+import {startServer, freePort, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
+import {preparePrerequisites} from '../sandbox/prepare.js';
+import {onPath} from '../proc/which.js';
+import {defaultStateRoot} from '../state/store.js';
+
+export const SANDBOX_DATABASE = 'runbook_rehearsal';
+
+export type ResolvedTarget = {
+	readonly target: Target;
+	/** The key of the state directory: user@host:port/db, or "sandbox". */
+	readonly key: string;
+	readonly sandbox?: SandboxServer;
+	/** Environment additions for the rehearsal (REDIS_URL of the throwaway redis-server). */
+	readonly env: Readonly<Record<string, string>>;
+	readonly close: () => Promise<void>;
+};
+
+export function sandboxDir(stateRoot: string, planId: string): string {
+	return path.join(stateRoot, 'sandbox', planId);
+}
+
+export async function resolveTarget(input: {
+	databaseUrl?: string;
+	planId: string;
+	stateRoot?: string;
+	fresh: boolean;
+	scale: number;
+	log?: (line: string) => void;
+	withRedis?: boolean;
+}): Promise<ResolvedTarget> {
+	if (input.databaseUrl) {
+		const target = parseTarget(input.databaseUrl, input.databaseUrl === process.env['DATABASE_URL'] ? 'DATABASE_URL' : '--database-url');
+		return {target, key: target.display, env: {}, close: async () => undefined};
+	}
+	const dir = sandboxDir(input.stateRoot ?? defaultStateRoot(), input.planId);
+	if (input.fresh && existsSync(dir)) {
+		// Stop a server left running by a killed run before wiping its directory.
+		const leftover = await startServer({persistentDir: dir}).catch(() => undefined);
+		await leftover?.stop();
+		rmSync(dir, {recursive: true, force: true});
+	}
+	input.log?.(`starting the sandbox PostgreSQL in ${dir} …`);
+	const server = await startServer({persistentDir: dir});
+	const exists = await adminQuery(server.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [SANDBOX_DATABASE]);
+	let target: Target;
+	if (exists.rowCount === 0) {
+		input.log?.(`creating ${SANDBOX_DATABASE}: migrations 001–005 and data at scale ${input.scale} …`);
+		target = await createDatabase(server.admin, SANDBOX_DATABASE);
+		await preparePrerequisites(target, {scale: input.scale});
+	} else {
+		target = server.admin.withDatabase(SANDBOX_DATABASE);
+	}
+	let redis: ResultPromise | undefined;
+	const env: Record<string, string> = {};
+	if (input.withRedis !== false && !process.env['REDIS_URL'] && onPath('redis-server')) {
+		const port = await freePort();
+		const password = randomBytes(12).toString('base64url');
+		redis = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], {stdio: 'ignore', reject: false, cleanup: true});
+		env['REDIS_URL'] = `redis://default:${password}@127.0.0.1:${port}/0`;
+		input.log?.(`started a throwaway redis-server on 127.0.0.1:${port} for the Railway steps (REDIS_URL for this rehearsal)`);
+	}
+	return {
+		target,
+		key: 'sandbox',
+		sandbox: server,
+		env,
+		close: async () => {
+			redis?.kill('SIGTERM');
+			await server.stop();
+		},
+	};
+}

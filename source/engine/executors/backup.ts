@@ -1,0 +1,188 @@
+/**
+ * The backup item (pg_dump as a child process with live progress) and the
+ * backup checks built on it: verification, test restore, restore (level 3).
+ */
+import {stat} from 'node:fs/promises';
+import path from 'node:path';
+import type {ExecContext, Outcome} from '../context.js';
+import {runBackup, discardPartial, type BackupResult} from '../../backup/dump.js';
+import {verifyBackup, type VerifyResult} from '../../backup/verify.js';
+import {testRestore, restoreFromBackup} from '../../backup/restore.js';
+import {precheckBackup} from '../../backup/precheck.js';
+import {resolveClientTools} from '../../backup/tools.js';
+import {humanBytes} from '../../backup/human-bytes.js';
+import {redact} from '../../db/target.js';
+
+export type BackupInfo = Pick<BackupResult, 'file' | 'format' | 'bytes' | 'sha256' | 'durationMs' | 'objects' | 'startedAt' | 'endedAt' | 'serverVersion' | 'clientVersion' | 'tables' | 'compression'>;
+
+export function backupInfo(ctx: ExecContext): BackupInfo | undefined {
+	return ctx.state().data['backup'] as BackupInfo | undefined;
+}
+
+export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
+	const item = ctx.item;
+	if (item.kind !== 'backup') throw new Error(`runBackupItem got a ${item.kind} item`);
+	await discardPartial(ctx.settings.backupDir, item.prefix).catch(() => []);
+	const result = await runBackup({
+		target: ctx.target,
+		dir: ctx.settings.backupDir,
+		format: ctx.settings.backupFormat,
+		compression: ctx.settings.compressLevel,
+		prefix: item.prefix,
+		pgDumpPath: ctx.settings.binaries.pgDump,
+		signal: ctx.signal,
+		onLine: ({line, stream}) => ctx.output(line, stream),
+		onProgress: (p) =>
+			ctx.progress(`${p.phase} ${humanBytes(p.bytes)} at ${humanBytes(p.bytesPerSecond)}/s, ${(p.elapsedMs / 1000).toFixed(1)} s, ${p.objects} objects${p.lastLine ? ` — ${p.lastLine.slice(0, 80)}` : ''}`),
+	});
+	const info: BackupInfo = {
+		file: result.file,
+		format: result.format,
+		compression: result.compression,
+		bytes: result.bytes,
+		sha256: result.sha256,
+		durationMs: result.durationMs,
+		objects: result.objects,
+		startedAt: result.startedAt,
+		endedAt: result.endedAt,
+		serverVersion: result.serverVersion,
+		clientVersion: result.clientVersion,
+		tables: result.tables,
+	};
+	ctx.setData('backup', info);
+	return {
+		ok: true,
+		evidence: {
+			command: `pg_dump ${result.args.join(' ')}  (${ctx.target.display})`,
+			exitCode: 0,
+			expected: 'a complete dump file, mode 0600, checksum recorded',
+			actual: `${path.basename(result.file)}: ${humanBytes(result.bytes)} in ${(result.durationMs / 1000).toFixed(1)} s, ${result.objects} objects, sha256 ${result.sha256.slice(0, 16)}…`,
+			details: {...info, tables: result.tables.length},
+		},
+	};
+}
+
+const verifyCache = new Map<string, VerifyResult>();
+
+async function platformTables(ctx: ExecContext): Promise<string[]> {
+	const {rows} = await ctx.client.query<{name: string}>(
+		`SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname = 'platform' ORDER BY 1`,
+	);
+	return rows.map((r) => r.name);
+}
+
+/** `with.checks`: which of the verification's named checks this item asserts (default: all). */
+export async function runVerifyBackup(ctx: ExecContext): Promise<Outcome> {
+	const info = backupInfo(ctx);
+	if (!info) return {ok: false, evidence: {expected: 'a backup taken in this run', actual: 'no backup recorded'}, error: 'No backup was taken in this run: run the backup item first.'};
+	const wanted = (ctx.item.kind === 'action' ? (ctx.item.with?.['checks'] as string[] | undefined) : undefined) ?? [];
+	const key = `${info.file}:${info.sha256}`;
+	let result = verifyCache.get(key);
+	if (!result) {
+		result = await verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, signal: ctx.signal});
+		verifyCache.set(key, result);
+	}
+	const checks = [...result.checks];
+	// "Stored in a secure location": owner-only file in a directory others cannot write.
+	const fileStat = await stat(info.file);
+	const dirStat = await stat(path.dirname(info.file));
+	checks.push({
+		name: 'secure',
+		ok: (fileStat.mode & 0o077) === 0 && (dirStat.mode & 0o022) === 0,
+		detail: `file mode ${(fileStat.mode & 0o777).toString(8)}, directory mode ${(dirStat.mode & 0o777).toString(8)} (${path.dirname(info.file)}); copy it off this host too`,
+	});
+	const selected = wanted.length > 0 ? checks.filter((c) => wanted.some((w) => c.name.includes(w))) : checks;
+	for (const c of selected) ctx.output(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
+	const failed = selected.filter((c) => !c.ok);
+	return {
+		ok: selected.length > 0 && failed.length === 0,
+		evidence: {
+			command: `verify ${path.basename(info.file)} (${result.format})`,
+			expected: selected.map((c) => c.name).join(', ') || wanted.join(', '),
+			actual: failed.length === 0 ? selected.map((c) => `${c.name}: ${c.detail}`).join('; ') : failed.map((c) => `${c.name}: ${c.detail}`).join('; '),
+			outputTail: selected.map((c) => `${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`),
+		},
+		...(failed.length === 0 ? (selected.length > 0 ? {} : {error: `No verification check matches ${wanted.join(', ')}.`}) : {error: `The backup failed verification: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`}),
+	};
+}
+
+export async function runTestRestore(ctx: ExecContext): Promise<Outcome> {
+	const info = backupInfo(ctx);
+	if (!info) return {ok: false, evidence: {actual: 'no backup recorded'}, error: 'No backup was taken in this run: run the backup item first.'};
+	const admin = ctx.settings.testTarget ?? ctx.target;
+	const result = await testRestore({
+		file: info.file,
+		admin,
+		source: ctx.target,
+		expected: info.tables,
+		pgRestorePath: ctx.settings.binaries.pgRestore,
+		psqlPath: ctx.settings.binaries.psql,
+		signal: ctx.signal,
+		onLine: ({line, stream}) => ctx.output(line, stream),
+	});
+	return {
+		ok: result.ok,
+		evidence: {
+			command: `restore ${path.basename(info.file)} into scratch database ${result.database} on ${admin.display}, compare, drop`,
+			expected: `the same ${result.tables.length} tables with the same row counts (${result.comparedWith}); scratch database dropped`,
+			actual: result.ok ? `${result.tables.length} tables match; dropped: ${result.dropped}` : (result.reason ?? `${result.mismatches.length} mismatch(es)`),
+			details: {database: result.database, dropped: result.dropped, mismatches: result.mismatches, durationMs: result.durationMs},
+		},
+		...(result.ok ? {} : {error: `The test restore did not match the source: ${result.reason ?? ''}`}),
+	};
+}
+
+export async function runRestore(ctx: ExecContext, suspend: () => Promise<() => Promise<void>>): Promise<Outcome> {
+	const info = backupInfo(ctx);
+	if (!info) return {ok: false, evidence: {actual: 'no backup recorded'}, error: 'No backup was recorded in this run\'s state: restore it by hand with pg_restore, or verify the file with `runbook verify-backup <file>` first.'};
+	const mode = (ctx.item.kind === 'action' ? (ctx.item.with?.['mode'] as 'swap' | 'clean' | undefined) : undefined) ?? 'swap';
+	// The runbook's own sessions on the target must go for a swap; they come back after.
+	const resume = await suspend();
+	try {
+		const result = await restoreFromBackup({
+			file: info.file,
+			target: ctx.target,
+			expectedSha256: info.sha256,
+			mode,
+			expected: info.tables,
+			pgRestorePath: ctx.settings.binaries.pgRestore,
+			psqlPath: ctx.settings.binaries.psql,
+			signal: ctx.signal,
+			onLine: ({line, stream}) => ctx.output(redact(line, ctx.target.secrets), stream),
+		});
+		ctx.setData('restore', {database: result.database, keptDatabase: result.keptDatabase, terminated: result.terminated, projects: result.projects});
+		return {
+			ok: result.ok,
+			evidence: {
+				command: `restore ${path.basename(info.file)} (${mode}) into ${ctx.target.display}`,
+				expected: 'checksum matches; restored; SELECT COUNT(*) FROM platform.projects answers; tables and row counts equal the backup',
+				actual: result.ok ? `projects: ${result.projects}; ${result.tables.length} tables match the backup; ${result.terminated} session(s) terminated${result.keptDatabase ? `; previous database kept as ${result.keptDatabase}` : ''}` : (result.reason ?? 'mismatch'),
+				details: {mode, keptDatabase: result.keptDatabase, mismatches: result.mismatches},
+			},
+			...(result.ok ? {} : {error: `The restore did not verify: ${result.reason ?? ''}`}),
+		};
+	} finally {
+		await resume();
+	}
+}
+
+export async function runClientTools(ctx: ExecContext): Promise<Outcome> {
+	const tools = await resolveClientTools({target: ctx.target, paths: {pgDump: ctx.settings.binaries.pgDump, pgRestore: ctx.settings.binaries.pgRestore, psql: ctx.settings.binaries.psql}});
+	const lines = [tools.pgDump, tools.pgRestore, tools.psql].map((t) => `${t.name} ${t.version.text ?? `${t.version.major}`} at ${t.path}`);
+	for (const l of lines) ctx.output(l);
+	return {
+		ok: true,
+		evidence: {expected: `pg_dump, pg_restore and psql found, major >= server ${tools.server?.major ?? '?'}`, actual: lines.join('; '), outputTail: lines},
+	};
+}
+
+export async function runBackupPrecheck(ctx: ExecContext): Promise<Outcome> {
+	const result = await precheckBackup({target: ctx.target, dir: ctx.settings.backupDir});
+	const lines = result.checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
+	for (const l of lines) ctx.output(l);
+	return {
+		ok: result.ok,
+		evidence: {expected: 'free space >= 1.5 × database size; every table readable by this role', actual: result.ok ? lines.join('; ') : (result.reason ?? ''), outputTail: lines},
+		...(result.ok ? {} : {error: `The backup cannot start safely: ${result.reason ?? ''}`}),
+	};
+}

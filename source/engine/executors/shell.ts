@@ -1,0 +1,33 @@
+/** A shell command run by execa (no shell interpolation: command and args are separate). */
+import type {ExecContext, Outcome} from '../context.js';
+import {runChild} from '../../proc/child.js';
+import {redact} from '../../db/target.js';
+import {UserError} from '../../errors.js';
+
+export async function runShell(ctx: ExecContext): Promise<Outcome> {
+	const item = ctx.item;
+	if (item.kind !== 'shell') throw new Error(`runShell got a ${item.kind} item`);
+	const shown = [item.command, ...item.args].join(' ');
+	try {
+		const result = await runChild({
+			file: item.command,
+			args: item.args,
+			env: ctx.target.childEnv(),
+			signal: ctx.signal,
+			onLine: ({line, stream}) => ctx.output(redact(line, ctx.target.secrets), stream),
+		});
+		const tail = result.tail.map((l) => redact(l.line, ctx.target.secrets));
+		const exitOk = result.exitCode === item.expectExit;
+		const outputOk = item.expectOutput ? new RegExp(item.expectOutput, 'm').test(tail.join('\n')) : true;
+		const ok = exitOk && outputOk;
+		const expected = `exit ${item.expectExit}${item.expectOutput ? `, output matches /${item.expectOutput}/` : ''}`;
+		return {
+			ok,
+			evidence: {command: shown, exitCode: result.exitCode, outputTail: tail, expected, actual: `exit ${result.exitCode}${item.expectOutput ? (outputOk ? ', output matches' : ', output does not match') : ''}`},
+			...(ok ? {} : {error: `\`${shown}\` ${exitOk ? 'printed unexpected output' : `exited with ${result.exitCode}`}; expected ${expected}.`}),
+		};
+	} catch (error) {
+		if (error instanceof UserError) return {ok: false, evidence: {command: shown, actual: error.message}, error: error.message};
+		throw error;
+	}
+}

@@ -1,0 +1,206 @@
+/**
+ * A SQL file run by psql as a child process:
+ *   psql -X -v ON_ERROR_STOP=1 --single-transaction -f guard.sql -f <file> -f record.sql
+ * so the migration and its ledger row commit together or not at all. The
+ * session runs with lock_timeout (and statement_timeout when set); a lock
+ * timeout is retried with exponential backoff and jitter, and while psql waits
+ * the engine watches pg_blocking_pids() to name who blocks it.
+ */
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import type {SqlFileItem} from '../../plan/schema.js';
+import type {ExecContext, Outcome} from '../context.js';
+import {runPsql} from '../../proc/psql.js';
+import {appliedMigrations, fileSha256, INFLIGHT_LOCK_CLASS, LEDGER_GUARD_SQL, LEDGER_RECORD_SQL, planLockKey} from '../../db/ledger.js';
+import {redact} from '../../db/target.js';
+
+let wrapperDir: string | undefined;
+function wrapperFiles(): {guard: string; record: string} {
+	if (!wrapperDir) {
+		wrapperDir = mkdtempSync(path.join(tmpdir(), 'runbook-psql-'));
+		writeFileSync(path.join(wrapperDir, 'guard.sql'), LEDGER_GUARD_SQL);
+		writeFileSync(path.join(wrapperDir, 'record.sql'), LEDGER_RECORD_SQL);
+	}
+	return {guard: path.join(wrapperDir, 'guard.sql'), record: path.join(wrapperDir, 'record.sql')};
+}
+
+type Blocker = {pid: number; query: string; state: string; xact_seconds: number; application_name: string; usename: string};
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise((resolve) => {
+		const timer = setTimeout(resolve, ms);
+		signal.addEventListener('abort', () => {
+			clearTimeout(timer);
+			resolve();
+		}, {once: true});
+	});
+}
+
+export function backoffMs(attempt: number, baseMs: number, random = Math.random): number {
+	const capped = Math.min(baseMs * 2 ** attempt, 30_000);
+	return Math.round(capped * (0.5 + random()));
+}
+
+function formatSeconds(seconds: number): string {
+	const s = Math.round(seconds);
+	return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function describeBlockers(blockers: readonly Blocker[]): string {
+	return blockers
+		.map((b) => `pid ${b.pid} (user ${b.usename || '?'}, application ${b.application_name || '?'}, ${b.state || 'unknown state'}, transaction open ${formatSeconds(b.xact_seconds)}) running \`${b.query.replace(/\s+/g, ' ').slice(0, 160)}\``)
+		.join('; ');
+}
+
+export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
+	const item = ctx.item as SqlFileItem;
+	const file = path.resolve(ctx.plan.sqlDir, item.file);
+	const sha256 = await fileSha256(file);
+	const planId = ctx.plan.plan.id;
+	const shown = `psql -X -v ON_ERROR_STOP=1 --single-transaction -f ${path.relative(process.cwd(), file) || file}  (${ctx.target.display}, lock_timeout=${ctx.settings.lockTimeoutMs}ms)`;
+
+	if (item.migration) {
+		const applied = (await appliedMigrations(ctx.client, planId)).get(item.id);
+		if (applied) {
+			if (applied.sha256 !== sha256) {
+				return {
+					ok: false,
+					evidence: {command: shown, expected: `sha256 ${applied.sha256.slice(0, 16)}… (as applied)`, actual: `sha256 ${sha256.slice(0, 16)}… (file now)`},
+					error: `${item.file} was applied by run ${applied.run_id} at ${applied.applied_at.toISOString()} with checksum ${applied.sha256.slice(0, 16)}…, but the file on disk now has checksum ${sha256.slice(0, 16)}…. An applied migration must not change. Restore the file as it was applied (git log -- ${item.file}), or write the change as a new migration.`,
+				};
+			}
+			ctx.output(`already applied by run ${applied.run_id} at ${applied.applied_at.toISOString()}; not applying it twice`, 'info');
+			return {
+				ok: true,
+				evidence: {command: shown, expected: 'applied exactly once', actual: `already in the ledger (run ${applied.run_id}, ${applied.applied_at.toISOString()})`, details: {sha256, alreadyApplied: true}},
+				note: 'already applied (ledger)',
+			};
+		}
+	}
+
+	const {guard, record} = wrapperFiles();
+	const appName = `runbook:${item.id}:${ctx.executionId.slice(0, 8)}`.slice(0, 63);
+	const vars: Record<string, string> = {
+		rb_lock_class: String(INFLIGHT_LOCK_CLASS),
+		rb_lock_key: String(planLockKey(planId)),
+		rb_plan: planId,
+		rb_item: item.id,
+		rb_file: item.file,
+		rb_sha256: sha256,
+		rb_run: ctx.runId,
+		rb_execution: ctx.executionId,
+		rb_action: item.reverts ? 'revert' : item.migration ? 'apply' : 'run',
+	};
+	if (item.migration) vars['rb_apply'] = '1';
+	if (item.reverts && item.reverts.length > 0) vars['rb_reverts'] = item.reverts.join(',');
+	const settings: Record<string, string> = {lock_timeout: `${ctx.settings.lockTimeoutMs}ms`, ...(item.settings ?? {})};
+	if (ctx.settings.statementTimeoutMs > 0) settings['statement_timeout'] = `${ctx.settings.statementTimeoutMs}ms`;
+
+	let lastBlockers: Blocker[] = [];
+	const tags = new Map<string, number>();
+	const maxAttempts = ctx.settings.lockRetries + 1;
+	let last: Awaited<ReturnType<typeof runPsql>> | undefined;
+	let lockTimeouts = 0;
+	for (let attempt = 0; attempt < maxAttempts; attempt++) {
+		if (attempt > 0) {
+			const wait = backoffMs(attempt - 1, ctx.settings.retryDelayMs);
+			ctx.output(`lock timeout (attempt ${attempt} of ${maxAttempts}); blocked by ${lastBlockers.length > 0 ? describeBlockers(lastBlockers) : 'an unidentified session'}; retrying in ${wait} ms`, 'info');
+			await delay(wait, ctx.signal);
+			if (ctx.signal.aborted) break;
+		}
+		tags.clear();
+		let polling = true;
+		const poll = (async () => {
+			while (polling) {
+				try {
+					const {rows} = await ctx.client.query<Blocker>(
+						`SELECT b.pid, left(coalesce(b.query, ''), 300) AS query, coalesce(b.state, '') AS state,
+						        coalesce(extract(epoch FROM now() - b.xact_start), 0)::float8 AS xact_seconds,
+						        coalesce(b.application_name, '') AS application_name, coalesce(b.usename, '') AS usename
+						   FROM pg_stat_activity w
+						   CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+						   JOIN pg_stat_activity b ON b.pid = bp.pid
+						  WHERE w.application_name = $1`,
+						[appName],
+					);
+					if (rows.length > 0) {
+						const fresh = rows.map((r) => ({...r, query: redact(r.query, ctx.target.secrets)}));
+						if (describeBlockers(fresh) !== describeBlockers(lastBlockers)) ctx.progress(`waiting for a lock held by ${describeBlockers(fresh)}`);
+						lastBlockers = fresh;
+					}
+				} catch {
+					// the pane shows connection trouble; the migration's own result decides
+				}
+				await delay(250, ctx.signal);
+				if (ctx.signal.aborted) break;
+			}
+		})();
+		try {
+			last = await runPsql({
+				target: ctx.target,
+				psqlPath: ctx.settings.binaries.psql,
+				steps: [{file: guard}, {file}, {file: record}],
+				singleTransaction: true,
+				vars,
+				settings,
+				applicationName: appName,
+				signal: ctx.signal,
+				onLine: ({stream, line}) => {
+					const clean = redact(line, ctx.target.secrets);
+					const tag = /^[A-Z][A-Z ]+[A-Z](?: \d+)*$/.exec(clean.trim());
+					if (tag) {
+						const name = clean.trim().replace(/(?: \d+)+$/, '');
+						tags.set(name, (tags.get(name) ?? 0) + 1);
+					}
+					ctx.output(clean, stream);
+				},
+			});
+		} finally {
+			polling = false;
+			await poll;
+		}
+		const text = last.tail.map((l) => l.line).join('\n');
+		if (last.exitCode === 0) break;
+		if (/lock timeout/i.test(text) && !ctx.signal.aborted) {
+			lockTimeouts += 1;
+			continue;
+		}
+		break;
+	}
+	const result = last!;
+	const outputTail = result.tail.map((l) => redact(l.line, ctx.target.secrets));
+	const tagSummary = [...tags].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ');
+	const details = {sha256, file: item.file, tags: Object.fromEntries(tags), lockTimeouts, executionId: ctx.executionId};
+	if (ctx.signal.aborted) {
+		return {ok: false, evidence: {command: shown, exitCode: result.exitCode, outputTail, details}, error: 'Interrupted: psql was stopped; its transaction rolled back (the ledger says so on --resume).'};
+	}
+	if (result.exitCode !== 0) {
+		const errorLine = outputTail.find((l) => /ERROR:/.test(l)) ?? outputTail.at(-1) ?? `psql exited with ${result.exitCode}`;
+		const lockFailure = /lock timeout/i.test(outputTail.join('\n'));
+		const error = lockFailure
+			? `${item.file} could not get its locks within lock_timeout=${ctx.settings.lockTimeoutMs}ms after ${maxAttempts} attempt(s); nothing was applied (the transaction rolled back). Blocked by ${lastBlockers.length > 0 ? describeBlockers(lastBlockers) : 'a session that had finished by the time we looked'}. Ask that session to finish, or end it with SELECT pg_terminate_backend(<pid>), then retry (r).`
+			: `${item.file} failed and its transaction rolled back, so the database is as it was before it: ${errorLine.trim()}`;
+		return {
+			ok: false,
+			evidence: {command: shown, exitCode: result.exitCode, outputTail, expected: 'exit code 0, no ERROR', actual: `exit code ${result.exitCode}: ${errorLine.trim()}`, details: {...details, blockers: lastBlockers}},
+			error,
+		};
+	}
+	// Expected command tags (the plan's "Expected Output"), each present, in order of first appearance.
+	if ((item.expectTags && item.expectTags.length > 0) || item.expectTagCounts) {
+		const expectTags = item.expectTags ?? [];
+		const seen = [...tags.keys()];
+		const short = Object.entries(item.expectTagCounts ?? {}).filter(([t, n]) => (tags.get(t) ?? 0) < n).map(([t, n]) => `${t} ×${tags.get(t) ?? 0} (expected ≥ ${n})`);
+		const missing = [...expectTags.filter((t) => !tags.has(t)), ...short];
+		const order = expectTags.filter((t) => tags.has(t)).map((t) => seen.indexOf(t));
+		const inOrder = order.every((v, i) => i === 0 || v >= order[i - 1]!);
+		const ok = missing.length === 0 && inOrder && !outputTail.some((l) => /^(ERROR|FATAL):/.test(l.trim()));
+		return {
+			ok,
+			evidence: {command: shown, exitCode: 0, outputTail, expected: `exit 0, no ERROR; tags in order: ${expectTags.join(', ')}${Object.entries(item.expectTagCounts ?? {}).map(([t, n]) => `; ${t} ×${n}`).join('')} (BEGIN/COMMIT come from --single-transaction)`, actual: `exit 0, tags: ${tagSummary}`, details},
+			...(ok ? {} : {error: `The psql output does not show the expected command tags: ${missing.length > 0 ? `missing ${missing.join(', ')}` : 'out of order'}.`}),
+		};
+	}
+	return {ok: true, evidence: {command: shown, exitCode: 0, outputTail, expected: 'exit code 0, no ERROR', actual: `exit 0${tagSummary ? `, tags: ${tagSummary}` : ''}`, details}};
+}

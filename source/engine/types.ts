@@ -1,0 +1,115 @@
+/**
+ * The engine's vocabulary: item statuses, evidence, events and the run state.
+ * Every renderer (TUI, plain lines, watch, status, report) reads only these.
+ * Everything here is JSON-serialisable: events go to the journal as they are.
+ */
+
+export type ItemStatus = 'pending' | 'running' | 'waiting' | 'passed' | 'failed' | 'skipped';
+
+export type Evidence = {
+	/** What ran, masked: a command line, a query, a file. */
+	readonly command?: string;
+	readonly exitCode?: number;
+	/** The last lines of output. */
+	readonly outputTail?: readonly string[];
+	readonly expected?: string;
+	readonly actual?: string;
+	readonly startedAt: string;
+	readonly endedAt: string;
+	readonly durationMs: number;
+	/** Kind-specific structured facts (backup file and checksum, baseline stats, …). */
+	readonly details?: Record<string, unknown>;
+};
+
+export type WaitReason =
+	/** A manual item: the operator confirms it (Enter, or --confirm). */
+	| 'confirm'
+	/** The GO gate: the operator types the word. */
+	| 'gate'
+	/** An irreversible item: the operator types the database name or "yes". */
+	| 'typed-confirm'
+	/** A failed item: retry, skip with a reason, roll back, or quit. */
+	| 'failed';
+
+export type Waiting = {
+	readonly itemId: string;
+	readonly reason: WaitReason;
+	readonly prompt: string;
+	/** What must be typed, when typing is required. */
+	readonly expectText?: string;
+	/** For gates: each condition with whether it holds and why. */
+	readonly conditions?: readonly GateConditionState[];
+};
+
+export type GateConditionState = {
+	readonly id: string;
+	readonly text: string;
+	readonly side: 'go' | 'no-go';
+	/** For GO: the condition holds. For NO-GO: the stop condition is present. */
+	readonly holds: boolean;
+	readonly evidence: string;
+	readonly attest: boolean;
+};
+
+export type EventBase = {readonly seq: number; readonly at: string};
+
+export type EngineEvent = EventBase &
+	(
+		| {readonly type: 'run-started'; readonly runId: string; readonly planId: string; readonly planTitle: string; readonly planSha256: string; readonly target: string; readonly resumed: boolean; readonly pid: number; readonly host: string; readonly mode: 'interactive' | 'yes'}
+		| {readonly type: 'item-started'; readonly itemId: string; readonly attempt: number; readonly executionId: string; readonly command?: string}
+		| {readonly type: 'output'; readonly itemId: string; readonly stream: 'stdout' | 'stderr' | 'info'; readonly line: string}
+		| {readonly type: 'progress'; readonly itemId: string; readonly message: string; readonly fraction?: number}
+		| {readonly type: 'waiting'; readonly waiting: Waiting}
+		| {readonly type: 'item-passed'; readonly itemId: string; readonly evidence: Evidence; readonly note?: string}
+		| {readonly type: 'item-failed'; readonly itemId: string; readonly error: string; readonly evidence: Evidence; readonly matrixRow?: string}
+		| {readonly type: 'item-skipped'; readonly itemId: string; readonly reason: string; readonly by: 'operator' | 'condition'}
+		| {readonly type: 'item-reset'; readonly itemId: string; readonly reason: string}
+		| {readonly type: 'data'; readonly key: string; readonly value: unknown}
+		| {readonly type: 'note'; readonly text: string; readonly by?: string}
+		| {readonly type: 'rollback-started'; readonly level: number; readonly reason: string}
+		| {readonly type: 'run-stopped'; readonly status: RunStatus; readonly message: string}
+	);
+
+export type EngineEventInput = EngineEvent extends infer E ? (E extends EngineEvent ? Omit<E, 'seq' | 'at'> : never) : never;
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'stopped-at-gate' | 'no-go' | 'interrupted' | 'quit' | 'rolled-back';
+
+export type ItemState = {
+	readonly status: ItemStatus;
+	readonly attempts: number;
+	readonly executionId?: string;
+	readonly startedAt?: string;
+	readonly endedAt?: string;
+	readonly evidence?: Evidence;
+	readonly error?: string;
+	readonly matrixRow?: string;
+	readonly skipReason?: string;
+	readonly note?: string;
+	/** The last lines of live output (bounded). */
+	readonly liveTail?: readonly string[];
+	readonly progress?: string;
+};
+
+export type RunState = {
+	readonly version: 1;
+	readonly runId: string;
+	readonly planId: string;
+	readonly planTitle: string;
+	readonly planSha256: string;
+	readonly target: string;
+	readonly startedAt: string;
+	readonly updatedAt: string;
+	readonly status: RunStatus;
+	readonly statusMessage?: string;
+	readonly pid: number;
+	readonly host: string;
+	readonly lastSeq: number;
+	readonly currentItem?: string;
+	readonly waiting?: Waiting;
+	readonly items: Readonly<Record<string, ItemState>>;
+	readonly data: Readonly<Record<string, unknown>>;
+	readonly notes: ReadonlyArray<{readonly at: string; readonly text: string; readonly by?: string}>;
+	readonly rollbacks: ReadonlyArray<{readonly at: string; readonly level: number; readonly reason: string}>;
+};
+
+export const LIVE_TAIL_LINES = 12;

@@ -1,0 +1,182 @@
+/**
+ * Loads a plan file: YAML → zod schema → cross-reference checks. Every problem
+ * is reported at once, each with file:line and the field, so a DBA fixes the
+ * file in one pass.
+ */
+import {readFileSync, existsSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import path from 'node:path';
+import {parseDocument, LineCounter, isMap, isSeq, isScalar, type Node} from 'yaml';
+import {planSchema, type Plan, type Item} from './schema.js';
+import {UserError} from '../errors.js';
+
+export type PlanProblem = {readonly line: number; readonly field: string; readonly message: string};
+
+export type LoadedPlan = {
+	readonly plan: Plan;
+	readonly file: string;
+	readonly sha256: string;
+	/** Absolute directory migration files are resolved against. */
+	readonly sqlDir: string;
+	/** Every item of the forward path, in order, with its phase. */
+	readonly forward: readonly PlanEntry[];
+	/** Every item anywhere (forward, rollback, monitoring), by id. */
+	readonly byId: ReadonlyMap<string, PlanEntry>;
+};
+
+export type PlanEntry = {
+	readonly item: Item;
+	readonly phaseId: string;
+	readonly phaseTitle: string;
+	readonly section: 'forward' | 'rollback' | 'monitoring';
+	readonly rollbackLevel?: number;
+};
+
+export type ValidateOptions = {
+	/** Names of the built-in actions the engine provides. */
+	readonly actions?: readonly string[];
+};
+
+export class PlanError extends UserError {
+	readonly problems: readonly PlanProblem[];
+	constructor(file: string, problems: readonly PlanProblem[]) {
+		const lines = problems.map((p) => `  ${file}:${p.line}  ${p.field ? `${p.field}: ` : ''}${p.message}`);
+		super(
+			`The plan file ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}\nFix them and run \`runbook validate ${file}\` again; nothing was run.`,
+		);
+		this.problems = problems;
+	}
+}
+
+function nodeAt(root: Node | null | undefined, pathParts: ReadonlyArray<PropertyKey>): Node | undefined {
+	let node: Node | null | undefined = root;
+	let last: Node | undefined = root ?? undefined;
+	for (const key of pathParts) {
+		if (isMap(node)) {
+			const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+			if (!pair) return last;
+			node = (pair.value as Node | null) ?? (pair.key as Node);
+		} else if (isSeq(node) && typeof key === 'number') {
+			node = node.items[key] as Node | undefined;
+		} else {
+			return last;
+		}
+		if (node) last = node;
+	}
+	return last;
+}
+
+function formatPath(parts: ReadonlyArray<PropertyKey>): string {
+	let out = '';
+	for (const part of parts) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+	return out;
+}
+
+export function parsePlanText(text: string, file: string, options: ValidateOptions = {}): {plan?: Plan; problems: PlanProblem[]} {
+	const lineCounter = new LineCounter();
+	const doc = parseDocument(text, {lineCounter, prettyErrors: false});
+	const problems: PlanProblem[] = [];
+	const lineOf = (node: Node | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
+	for (const error of doc.errors) {
+		problems.push({line: error.linePos?.[0]?.line ?? 1, field: '', message: `YAML: ${error.message.split('\n')[0]}`});
+	}
+	if (problems.length > 0) return {problems};
+	const raw: unknown = doc.toJS();
+	const result = planSchema.safeParse(raw);
+	if (!result.success) {
+		for (const issue of result.error.issues) {
+			const node = nodeAt(doc.contents, issue.path);
+			problems.push({line: lineOf(node), field: formatPath(issue.path), message: describeIssue(issue, raw)});
+		}
+		return {problems: sortProblems(problems)};
+	}
+	const plan = result.data;
+	// Cross-references: ids unique, references resolve, actions known.
+	const seen = new Map<string, string>();
+	const itemPaths: Array<{item: Item; path: PropertyKey[]}> = [];
+	plan.phases.forEach((phase, p) => phase.items.forEach((item, i) => itemPaths.push({item, path: ['phases', p, 'items', i]})));
+	plan.rollback.forEach((level, l) => level.items.forEach((item, i) => itemPaths.push({item, path: ['rollback', l, 'items', i]})));
+	plan.monitoring.forEach((phase, p) => phase.items.forEach((item, i) => itemPaths.push({item, path: ['monitoring', p, 'items', i]})));
+	const ids = new Set(itemPaths.map((e) => e.item.id));
+	const timelineIds = new Set(plan.timeline.map((t) => t.id));
+	const matrixIds = new Set(plan.decisionMatrix.map((m) => m.id));
+	const add = (pathParts: PropertyKey[], message: string) =>
+		problems.push({line: lineOf(nodeAt(doc.contents, pathParts)), field: formatPath(pathParts), message});
+	plan.reportVerifications.forEach((v, vi) =>
+		v.items.forEach((ref, r) => {
+			if (!ids.has(ref)) add(['reportVerifications', vi, 'items', r], `refers to \`${ref}\`, which is not an item of this plan`);
+		}),
+	);
+	for (const {item, path: itemPath} of itemPaths) {
+		const previous = seen.get(item.id);
+		if (previous) add([...itemPath, 'id'], `duplicate item id \`${item.id}\` (first used at ${previous})`);
+		else seen.set(item.id, formatPath(itemPath));
+		if (item.timeline && !timelineIds.has(item.timeline)) add([...itemPath, 'timeline'], `no timeline row has the id \`${item.timeline}\``);
+		if (item.onFailure && !matrixIds.has(item.onFailure)) add([...itemPath, 'onFailure'], `no decision-matrix row has the id \`${item.onFailure}\``);
+		const refs = (list: readonly string[] | undefined, field: PropertyKey[]) =>
+			list?.forEach((ref, r) => {
+				if (!ids.has(ref)) add([...field, r], `refers to \`${ref}\`, which is not an item of this plan`);
+			});
+		if (item.kind === 'criterion') refs(item.items, [...itemPath, 'items']);
+		if (item.kind === 'sql-file') refs(item.reverts, [...itemPath, 'reverts']);
+		if (item.kind === 'gate') {
+			item.go.forEach((c, ci) => refs(c.items, [...itemPath, 'go', ci, 'items']));
+			item.noGo.forEach((c, ci) => refs(c.items, [...itemPath, 'noGo', ci, 'items']));
+		}
+		if (item.kind === 'action' && options.actions && !options.actions.includes(item.action)) {
+			add([...itemPath, 'action'], `unknown action \`${item.action}\`; known actions: ${options.actions.join(', ')}`);
+		}
+		if (item.kind === 'sql-file') {
+			const resolved = path.resolve(path.dirname(file), plan.sqlDir, item.file);
+			if (!existsSync(resolved)) add([...itemPath, 'file'], `the SQL file ${item.file} does not exist (looked for ${resolved})`);
+		}
+	}
+	return {plan, problems: sortProblems(problems)};
+}
+
+function sortProblems(problems: PlanProblem[]): PlanProblem[] {
+	return problems.sort((a, b) => a.line - b.line);
+}
+
+function describeIssue(issue: {code: string; message: string; path: PropertyKey[]}, raw: unknown): string {
+	if (issue.code === 'invalid_union' && issue.path.at(-1) !== undefined) {
+		// A discriminated union with an unknown kind: name the allowed ones.
+		return issue.message;
+	}
+	if (issue.code === 'unrecognized_keys') return issue.message.replace('Unrecognized key', 'unknown field');
+	void raw;
+	return issue.message;
+}
+
+export function loadPlan(file: string, options: ValidateOptions = {}): LoadedPlan {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		throw new UserError(`The plan file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check the path given to --plan.`, {cause: error});
+	}
+	const {plan, problems} = parsePlanText(text, file, options);
+	if (!plan || problems.length > 0) throw new PlanError(file, problems);
+	return indexPlan(plan, file, createHash('sha256').update(text).digest('hex'));
+}
+
+export function indexPlan(plan: Plan, file: string, sha256: string): LoadedPlan {
+	const forward: PlanEntry[] = [];
+	const byId = new Map<string, PlanEntry>();
+	for (const phase of plan.phases) {
+		for (const item of phase.items) {
+			const entry: PlanEntry = {item, phaseId: phase.id, phaseTitle: phase.title, section: 'forward'};
+			forward.push(entry);
+			byId.set(item.id, entry);
+		}
+	}
+	for (const level of plan.rollback) {
+		for (const item of level.items) {
+			byId.set(item.id, {item, phaseId: `rollback-${level.level}`, phaseTitle: level.title, section: 'rollback', rollbackLevel: level.level});
+		}
+	}
+	for (const phase of plan.monitoring) {
+		for (const item of phase.items) byId.set(item.id, {item, phaseId: phase.id, phaseTitle: phase.title, section: 'monitoring'});
+	}
+	return {plan, file, sha256, sqlDir: path.resolve(path.dirname(file), plan.sqlDir), forward, byId};
+}

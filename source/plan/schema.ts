@@ -1,0 +1,293 @@
+/**
+ * The schema of a plan file (runbook/*.yaml). A plan is data: phases of items,
+ * each of a kind the engine knows how to execute and check. A new plan (say,
+ * for migration 007) is a new data file, with no code change.
+ */
+import {z} from 'zod';
+
+const id = z
+	.string()
+	.regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes (e.g. step1.verify-indexes)');
+
+/** "-30m", "+4m", "2s", "10m", "1h" */
+export const offset = z.string().regex(/^[+-]?\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as 10m, 2s, -30m or +4m');
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** A value for a query parameter: literal, from an option/environment, or from another query. */
+export const paramSchema = z.union([
+	z.object({value: scalar}).strict(),
+	z.object({option: z.string()}).strict(),
+	z.object({env: z.string()}).strict(),
+	z.object({sql: z.string()}).strict(),
+]);
+
+export const expectationSchema = z.discriminatedUnion('op', [
+	z.object({op: z.literal('equals'), column: z.string().optional(), value: scalar}).strict(),
+	z.object({op: z.literal('atLeast'), column: z.string().optional(), value: z.number()}).strict(),
+	z.object({op: z.literal('atMost'), column: z.string().optional(), value: z.number()}).strict(),
+	z.object({op: z.literal('rowCount'), value: z.number().int().nonnegative()}).strict(),
+	z.object({op: z.literal('minRows'), value: z.number().int().nonnegative()}).strict(),
+	z.object({op: z.literal('everyRowTrue'), columns: z.array(z.string()).min(1)}).strict(),
+	z.object({op: z.literal('matches'), column: z.string().optional(), pattern: z.string()}).strict(),
+	z.object({op: z.literal('sameSet'), column: z.string(), values: z.array(z.string()).min(1)}).strict(),
+	z.object({op: z.literal('includes'), column: z.string(), values: z.array(z.string()).min(1)}).strict(),
+]);
+
+const common = {
+	id,
+	title: z.string().min(1),
+	/** What it does and why, from the plan (shown in the detail pane). */
+	why: z.string().optional(),
+	/** Numbers of PLAN-REVIEW §3 items this item makes true. */
+	covers: z.array(z.number().int().min(1)).optional(),
+	/** Where the plan's own check is broken (⚠): what we do instead and why. */
+	correction: z.string().optional(),
+	/** The timeline row this item belongs to. */
+	timeline: id.optional(),
+	/** The decision-matrix row a failure of this item suggests. */
+	onFailure: id.optional(),
+	/** Whether the operator may skip it with a reason (never gates or migrations). */
+	skippable: z.boolean().optional(),
+	/** Run only when this condition holds, else the item is skipped with the reason. */
+	when: z
+		.union([
+			z.object({env: z.string()}).strict(),
+			z.object({option: z.string()}).strict(),
+			z.object({binary: z.string()}).strict(),
+		])
+		.optional(),
+};
+
+export const manualItem = z
+	.object({...common, kind: z.literal('manual'), prompt: z.string().min(1)})
+	.strict();
+
+export const noteItem = z.object({...common, kind: z.literal('note'), text: z.string().min(1)}).strict();
+
+export const sqlFileItem = z
+	.object({
+		...common,
+		kind: z.literal('sql-file'),
+		file: z.string().min(1),
+		/** Recorded in the ledger: applied at most once, never skipped. */
+		migration: z.boolean().default(false),
+		/** Items whose ledger rows this file reverts (rollbacks). */
+		reverts: z.array(id).optional(),
+		/** Command tags the psql output must show (in order, each at least once). */
+		expectTags: z.array(z.string()).optional(),
+		/** Minimum counts of command tags (e.g. ALTER TABLE: 24). */
+		expectTagCounts: z.record(z.string(), z.number().int().positive()).optional(),
+		/** Typed confirmation required before it runs (e.g. the database name). */
+		confirm: z.enum(['database-name', 'yes']).optional(),
+		/** Settings for the session (app.allow_migration_007 …). */
+		settings: z.record(z.string(), z.string()).optional(),
+	})
+	.strict();
+
+export const queryItem = z
+	.object({
+		...common,
+		kind: z.literal('query'),
+		sql: z.string().min(1),
+		params: z.array(paramSchema).optional(),
+		expect: z.array(expectationSchema).min(1),
+		/** Run as the application role (--app-role) inside SET LOCAL ROLE. */
+		asAppRole: z.boolean().optional(),
+	})
+	.strict();
+
+export const shellItem = z
+	.object({
+		...common,
+		kind: z.literal('shell'),
+		command: z.string().min(1),
+		args: z.array(z.string()).default([]),
+		expectExit: z.number().int().default(0),
+		expectOutput: z.string().optional(),
+	})
+	.strict();
+
+export const httpItem = z
+	.object({
+		...common,
+		kind: z.literal('http'),
+		/** Path under the application base URL (--app-url / APP_BASE_URL). */
+		path: z.string().startsWith('/'),
+		expectStatus: z.number().int().default(200),
+	})
+	.strict();
+
+export const backupItem = z
+	.object({...common, kind: z.literal('backup'), prefix: z.string().default('backup-pre-migration-006')})
+	.strict();
+
+export const baselineItem = z
+	.object({
+		...common,
+		kind: z.literal('baseline'),
+		label: z.enum(['before', 'after']),
+		/** Compare with the "before" baseline (the after item only). */
+		compare: z.boolean().default(false),
+	})
+	.strict();
+
+export const conditionSchema = z
+	.object({
+		id,
+		text: z.string().min(1),
+		covers: z.array(z.number().int().min(1)).optional(),
+		/** Holds when every listed item passed. */
+		items: z.array(id).optional(),
+		/** Holds when the operator attests it (typed with the GO). */
+		attest: z.boolean().optional(),
+	})
+	.strict();
+
+export const gateItem = z
+	.object({
+		...common,
+		kind: z.literal('gate'),
+		/** All must hold. */
+		go: z.array(conditionSchema).min(1),
+		/** Any one present aborts: a NO-GO condition is present when its items did not pass or the operator says so. */
+		noGo: z.array(conditionSchema).default([]),
+		/** What the operator must type. */
+		word: z.string().default('GO'),
+	})
+	.strict();
+
+export const actionItem = z
+	.object({
+		...common,
+		kind: z.literal('action'),
+		action: z.string().min(1),
+		with: z.record(z.string(), z.unknown()).optional(),
+		confirm: z.enum(['database-name', 'yes']).optional(),
+	})
+	.strict();
+
+/** Passes when every listed item passed (success criteria, sign-off ticks). */
+export const criterionItem = z
+	.object({...common, kind: z.literal('criterion'), items: z.array(id).min(1)})
+	.strict();
+
+export const itemSchema = z.discriminatedUnion('kind', [
+	manualItem,
+	noteItem,
+	sqlFileItem,
+	queryItem,
+	shellItem,
+	httpItem,
+	backupItem,
+	baselineItem,
+	gateItem,
+	actionItem,
+	criterionItem,
+]);
+
+export const phaseSchema = z
+	.object({
+		id,
+		title: z.string().min(1),
+		planRef: z.string().optional(),
+		items: z.array(itemSchema).min(1),
+	})
+	.strict();
+
+export const timelineRowSchema = z
+	.object({
+		id,
+		at: offset,
+		activity: z.string().min(1),
+		duration: offset.optional(),
+		owner: z.string().optional(),
+	})
+	.strict();
+
+export const matrixRowSchema = z
+	.object({
+		id,
+		issue: z.string().min(1),
+		severity: z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']),
+		rollback: z.boolean(),
+		procedure: z.string().min(1),
+		/** The rollback level suggested, when rollback is true. */
+		level: z.number().int().min(1).max(3).optional(),
+		/** Where we depart from the plan's row, and why. */
+		correction: z.string().optional(),
+	})
+	.strict();
+
+export const rollbackLevelSchema = z
+	.object({
+		level: z.number().int().min(1).max(3),
+		title: z.string().min(1),
+		why: z.string().optional(),
+		/** Typed confirmation before the level starts. */
+		confirm: z.enum(['database-name', 'yes']).optional(),
+		items: z.array(itemSchema).min(1),
+	})
+	.strict();
+
+export const planSchema = z
+	.object({
+		id,
+		title: z.string().min(1),
+		version: z.union([z.string(), z.number()]).transform(String),
+		source: z.string().optional(),
+		summary: z.string().optional(),
+		/** Migration files are resolved relative to this directory (relative to the plan file). */
+		sqlDir: z.string().default('../sql'),
+		window: z
+			.object({
+				execution: offset.optional(),
+				verification: offset.optional(),
+				troubleshooting: offset.optional(),
+			})
+			.strict()
+			.optional(),
+		timeline: z.array(timelineRowSchema).min(1),
+		phases: z.array(phaseSchema).min(1),
+		decisionMatrix: z.array(matrixRowSchema).min(1),
+		rollback: z.array(rollbackLevelSchema).default([]),
+		monitoring: z.array(phaseSchema).default([]),
+		nextSteps: z.array(z.object({title: z.string(), items: z.array(z.string())}).strict()).default([]),
+		templates: z
+			.object({notification: z.string().optional(), report: z.string().optional()})
+			.strict()
+			.default({}),
+		/** The report's named verification results, each PASS when all its items passed. */
+		reportVerifications: z.array(z.object({name: z.string(), items: z.array(id).min(1)}).strict()).default([]),
+		/** The pre-migration notification's fields. */
+		notification: z
+			.object({
+				durationMinutes: z.number().default(15),
+				impact: z.string().optional(),
+				changes: z.array(z.string()).optional(),
+				rollback: z.string().optional(),
+				contact: z.string(),
+			})
+			.strict()
+			.optional(),
+		signoff: z
+			.object({preparedBy: z.string().optional(), fields: z.array(z.string()).default([])})
+			.strict()
+			.optional(),
+	})
+	.strict();
+
+export type Plan = z.infer<typeof planSchema>;
+export type Phase = z.infer<typeof phaseSchema>;
+export type Item = z.infer<typeof itemSchema>;
+export type ItemKind = Item['kind'];
+export type Expectation = z.infer<typeof expectationSchema>;
+export type Param = z.infer<typeof paramSchema>;
+export type Condition = z.infer<typeof conditionSchema>;
+export type GateItem = z.infer<typeof gateItem>;
+export type SqlFileItem = z.infer<typeof sqlFileItem>;
+export type QueryItem = z.infer<typeof queryItem>;
+export type ActionItem = z.infer<typeof actionItem>;
+export type MatrixRow = z.infer<typeof matrixRowSchema>;
+export type RollbackLevel = z.infer<typeof rollbackLevelSchema>;
+export type TimelineRow = z.infer<typeof timelineRowSchema>;

@@ -1,0 +1,125 @@
+/**
+ * Adapts a run's state (the fold of its journal) to the report and
+ * notification inputs. Everything is taken from the state and the plan: what
+ * ran, when, with what evidence; nothing is typed in by hand at 3 AM.
+ */
+import type {LoadedPlan} from '../plan/load.js';
+import type {RunState} from '../engine/types.js';
+import type {ReportInput, ReportItem, ReportStatus, SignOff, TimelineRow, ObjectCounts, HealthRow, AppCheckRow} from './types.js';
+import {renderReport} from './render-report.js';
+import {renderNotification} from './notification.js';
+import {parseOffsetMs} from '../engine/timeline.js';
+import type {BaselineComparisonData} from '../engine/executors/baseline.js';
+
+export function signoffFromOptions(plan: LoadedPlan, options: Readonly<Record<string, string | undefined>>): Required<Pick<SignOff, 'executionDate'>> & SignOff {
+	return {
+		preparedBy: options['prepared-by'] ?? plan.plan.signoff?.preparedBy,
+		...(options['reviewed-by'] ? {reviewedBy: options['reviewed-by']} : {}),
+		...(options['approved-by'] ? {approvedBy: options['approved-by']} : {}),
+		executionDate: new Date().toISOString().slice(0, 10),
+	};
+}
+
+export function buildNotification(plan: LoadedPlan, target: string, options: Readonly<Record<string, string | undefined>>, secrets: readonly string[]): string {
+	const n = plan.plan.notification;
+	return renderNotification({
+		title: plan.plan.title,
+		when: options['window-start'] ?? new Date().toISOString(),
+		durationMinutes: n?.durationMinutes ?? 15,
+		...(n?.impact ? {impact: n.impact} : {}),
+		...(n?.changes ? {changes: n.changes} : {}),
+		...(n?.rollback ? {rollback: n.rollback} : {}),
+		contact: n?.contact ?? plan.plan.signoff?.preparedBy ?? 'the DBA on call',
+		target,
+		secrets,
+	});
+}
+
+function reportStatus(state: RunState): ReportStatus {
+	if (state.rollbacks.length > 0) return 'ROLLED BACK';
+	const failed = Object.values(state.items).some((i) => i.status === 'failed');
+	if (state.status === 'completed' && !failed) return 'SUCCESS';
+	return 'ISSUES';
+}
+
+function minutes(offset: string | undefined): number {
+	return offset ? parseOffsetMs(offset) / 60_000 : 0;
+}
+
+export async function buildReport(input: {plan: LoadedPlan; state: RunState; secrets: readonly string[]; final: boolean}): Promise<string> {
+	const {plan, state} = input;
+	const entries = [...plan.byId.values()];
+	const items: ReportItem[] = entries
+		.filter((e) => state.items[e.item.id] || e.section === 'forward')
+		.map((e) => {
+			const s = state.items[e.item.id];
+			return {
+				id: e.item.id,
+				title: e.item.title,
+				phase: e.phaseTitle,
+				status: s?.status === 'waiting' ? 'pending' : (s?.status ?? 'pending'),
+				...(s?.evidence?.expected ? {expected: s.evidence.expected} : {}),
+				...(s?.evidence?.actual ? {actual: s.evidence.actual} : s?.error ? {actual: s.error} : {}),
+				...(s?.startedAt ? {startedAt: s.startedAt} : {}),
+				...(s?.endedAt ? {endedAt: s.endedAt} : {}),
+				...(s?.skipReason ? {skipReason: s.skipReason} : {}),
+			};
+		});
+	const verifications = plan.plan.reportVerifications.map((v) => {
+		const statuses = v.items.map((id) => state.items[id]?.status ?? 'pending');
+		const result: 'PASS' | 'FAIL' | 'NOT RUN' = statuses.every((s) => s === 'passed') ? 'PASS' : statuses.some((s) => s === 'failed') ? 'FAIL' : 'NOT RUN';
+		const bad = v.items.filter((id) => state.items[id]?.status !== 'passed');
+		return {name: v.name, result, ...(bad.length > 0 ? {detail: `not passed: ${bad.join(', ')}`} : {detail: `${v.items.length} checks passed`})};
+	});
+	const timeline: TimelineRow[] = plan.plan.timeline.map((row) => {
+		const ids = plan.forward.filter((e) => e.item.timeline === row.id).map((e) => state.items[e.item.id]);
+		const starts = ids.map((s) => s?.startedAt).filter((x): x is string => Boolean(x)).sort();
+		const ends = ids.map((s) => s?.endedAt).filter((x): x is string => Boolean(x)).sort();
+		const done = ids.length > 0 && ids.every((s) => s?.status === 'passed' || s?.status === 'skipped');
+		return {
+			at: `T${row.at.startsWith('-') || row.at.startsWith('+') ? row.at : `+${row.at}`}`,
+			activity: row.activity,
+			plannedMinutes: minutes(row.duration),
+			owner: row.owner ?? '',
+			...(starts[0] ? {actualStart: starts[0]} : {}),
+			...(done && ends.length > 0 ? {actualEnd: ends.at(-1)!} : {}),
+		};
+	});
+	const comparison = state.data['baseline-comparison'] as BaselineComparisonData | undefined;
+	const objectsAfter = state.data['objects-after'] as ObjectCounts | undefined;
+	const objectsBefore = state.data['objects-before'] as ObjectCounts | undefined;
+	const health = (state.data['health'] as Array<{name: string; type: string; status: string; latencyMs: number | null; error?: string}> | undefined)?.map(
+		(h): HealthRow => ({name: h.name, type: h.type, status: h.status, latencyMs: h.latencyMs, ...(h.error ? {error: h.error} : {})}),
+	);
+	const appChecks = (state.data['app-checks'] as AppCheckRow[] | undefined) ?? undefined;
+	const failedItems = entries.filter((e) => state.items[e.item.id]?.status === 'failed');
+	const skipped = entries.filter((e) => state.items[e.item.id]?.status === 'skipped' && state.items[e.item.id]?.skipReason && !state.items[e.item.id]?.skipReason?.startsWith('not applicable'));
+	const reportInput: ReportInput = {
+		planTitle: plan.plan.title,
+		planFile: plan.plan.source ?? plan.file,
+		target: state.target,
+		status: reportStatus(state),
+		timing: {startedAt: state.startedAt, ...(state.status !== 'running' ? {endedAt: state.updatedAt} : {}), plannedMinutes: 60},
+		items,
+		verifications,
+		timeline,
+		notes: state.notes.map((n) => ({at: n.at, text: n.by ? `${n.text} (${n.by})` : n.text})),
+		issues: [
+			...failedItems.map((e) => {
+				const s = state.items[e.item.id]!;
+				const row = plan.plan.decisionMatrix.find((m) => m.id === s.matrixRow);
+				return {summary: `${e.item.id} (${e.item.title}) failed: ${s.error ?? ''}`, ...(row ? {severity: row.severity, resolution: `${row.procedure}${row.rollback ? ' (rollback)' : ''}`} : {})};
+			}),
+			...skipped.map((e) => ({summary: `${e.item.id} (${e.item.title}) skipped by the operator: ${state.items[e.item.id]?.skipReason ?? ''}`})),
+			...state.rollbacks.map((r) => ({summary: `Rollback level ${r.level} at ${r.at}: ${r.reason}`, severity: 'HIGH' as const})),
+		],
+		...(comparison ? {baseline: {columns: ['before / after'], rows: comparison.table.map((line) => [line])}} : {}),
+		...(health ? {health} : {}),
+		...(appChecks ? {appChecks} : {}),
+		...(objectsAfter ? {objectCounts: {after: objectsAfter, ...(objectsBefore ? {before: objectsBefore} : {})}} : {}),
+		nextSteps: plan.plan.nextSteps.flatMap((s) => s.items.map((i) => `${s.title}: ${i}`)).slice(0, 12),
+		signOff: (state.data['signoff'] as SignOff | undefined) ?? {preparedBy: plan.plan.signoff?.preparedBy},
+		secrets: input.secrets,
+	};
+	return renderReport(reportInput);
+}

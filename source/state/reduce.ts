@@ -1,0 +1,133 @@
+/**
+ * The run state is a fold of the journal: `reduce(state, event)` is pure, so
+ * the conf snapshot is only a cache. A lost or corrupt snapshot is rebuilt by
+ * replaying the journal, and `watch` renders from the same fold.
+ */
+import type {EngineEvent, ItemState, RunState} from '../engine/types.js';
+import {LIVE_TAIL_LINES} from '../engine/types.js';
+
+export function emptyState(): RunState {
+	return {
+		version: 1,
+		runId: '',
+		planId: '',
+		planTitle: '',
+		planSha256: '',
+		target: '',
+		startedAt: '',
+		updatedAt: '',
+		status: 'running',
+		pid: 0,
+		host: '',
+		lastSeq: 0,
+		items: {},
+		data: {},
+		notes: [],
+		rollbacks: [],
+	};
+}
+
+const initialItem: ItemState = {status: 'pending', attempts: 0};
+
+function withItem(state: RunState, itemId: string, update: (item: ItemState) => ItemState): RunState {
+	const item = state.items[itemId] ?? initialItem;
+	return {...state, items: {...state.items, [itemId]: update(item)}};
+}
+
+export function reduce(state: RunState, event: EngineEvent): RunState {
+	const next = reduceEvent(state, event);
+	return {...next, lastSeq: event.seq, updatedAt: event.at};
+}
+
+function reduceEvent(state: RunState, event: EngineEvent): RunState {
+	switch (event.type) {
+		case 'run-started':
+			return {
+				...state,
+				runId: state.runId || event.runId,
+				planId: event.planId,
+				planTitle: event.planTitle,
+				planSha256: event.planSha256,
+				target: event.target,
+				startedAt: state.startedAt || event.at,
+				status: 'running',
+				statusMessage: event.resumed ? `resumed by pid ${event.pid} on ${event.host}` : undefined,
+				pid: event.pid,
+				host: event.host,
+				waiting: undefined,
+			};
+		case 'item-started':
+			return {
+				...withItem(state, event.itemId, (item) => ({
+					status: 'running',
+					attempts: event.attempt,
+					executionId: event.executionId,
+					startedAt: event.at,
+					liveTail: [],
+					...(item.note ? {note: item.note} : {}),
+				})),
+				currentItem: event.itemId,
+				waiting: undefined,
+			};
+		case 'output':
+			return withItem(state, event.itemId, (item) => {
+				const tail = [...(item.liveTail ?? []), event.line];
+				return {...item, liveTail: tail.length > LIVE_TAIL_LINES ? tail.slice(-LIVE_TAIL_LINES) : tail};
+			});
+		case 'progress':
+			return withItem(state, event.itemId, (item) => ({...item, progress: event.message}));
+		case 'waiting':
+			return {
+				...withItem(state, event.waiting.itemId, (item) =>
+					item.status === 'failed' ? item : {...item, status: 'waiting'},
+				),
+				currentItem: event.waiting.itemId,
+				waiting: event.waiting,
+			};
+		case 'item-passed':
+			return {
+				...withItem(state, event.itemId, (item) => ({
+					...item,
+					status: 'passed',
+					endedAt: event.at,
+					evidence: event.evidence,
+					error: undefined,
+					matrixRow: undefined,
+					progress: undefined,
+					...(event.note ? {note: event.note} : {}),
+				})),
+				waiting: undefined,
+			};
+		case 'item-failed':
+			return withItem(state, event.itemId, (item) => ({
+				...item,
+				status: 'failed',
+				endedAt: event.at,
+				evidence: event.evidence,
+				error: event.error,
+				matrixRow: event.matrixRow,
+				progress: undefined,
+			}));
+		case 'item-skipped':
+			return {
+				...withItem(state, event.itemId, (item) => ({...item, status: 'skipped', endedAt: event.at, skipReason: event.reason})),
+				waiting: undefined,
+			};
+		case 'item-reset':
+			return withItem(state, event.itemId, (item) => ({status: 'pending', attempts: item.attempts, note: event.reason}));
+		case 'data':
+			return {...state, data: {...state.data, [event.key]: event.value}};
+		case 'note':
+			return {...state, notes: [...state.notes, {at: event.at, text: event.text, ...(event.by ? {by: event.by} : {})}]};
+		case 'rollback-started':
+			return {...state, rollbacks: [...state.rollbacks, {at: event.at, level: event.level, reason: event.reason}]};
+		case 'run-stopped':
+			return {...state, status: event.status, statusMessage: event.message, waiting: undefined};
+	}
+}
+
+export function replay(events: Iterable<EngineEvent>): RunState {
+	let state = emptyState();
+	for (const event of events) state = reduce(state, event);
+	return state;
+}
