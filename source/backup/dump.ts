@@ -1,0 +1,332 @@
+/**
+ * The pre-migration backup: pg_dump as a child process into the backup
+ * directory, with progress, a `.partial` name until it is complete, mode 0600
+ * from the first byte, a sha256 of the finished file, and the exact row count
+ * of every table taken in the very snapshot pg_dump dumps.
+ *
+ * Memory is constant in the size of the database: pg_dump writes the file
+ * itself (`--file`), its verbose output is read line by line with a bounded
+ * tail, and the checksum streams the file in 1 MiB chunks.
+ */
+import {chmod, link, mkdir, open, readdir, rm, stat, unlink} from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import {redact, type Target} from '../db/target.js';
+import {UserError, errorMessage} from '../errors.js';
+import {POSTGRES_CLIENT_HINT, runChild, type ChildLine} from '../proc/child.js';
+import {withBackupClient} from './connect.js';
+import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from './precheck.js';
+import {sha256File} from './sha256-file.js';
+import {countRowsWith, type TableCount} from './row-counts.js';
+import {assertClientVersion, findClientTool, serverVersion, type ClientTool, type PgVersion} from './tools.js';
+
+export type BackupFormat = 'custom' | 'plain';
+
+export const DEFAULT_PREFIX = 'backup-pre-migration-006';
+
+/**
+ * Compression level for the custom format. Measured on two cores (see
+ * MEASUREMENTS.md, 1 GB database): pg_dump's default level takes 16.7 s
+ * against 5.3 s for plain, CPU-bound; `-Z1` takes 7.3 s (1.38×) and its
+ * 248 MB are within 7% of the default's 232 MB (93% of the size gain). The
+ * plan gives the backup ten minutes of a 2 AM window, so the fast level is
+ * the right default; the operator can raise it.
+ */
+export const DEFAULT_COMPRESSION = 1;
+
+/** pg_dump waits at most this long for a table lock, so it never queues behind DDL (and DDL never queues behind it). */
+export const DEFAULT_LOCK_WAIT_TIMEOUT_MS = 10_000;
+
+export type BackupProgress = {
+	/** Bytes in the file so far. */
+	readonly bytes: number;
+	/** Average write rate since the start. */
+	readonly bytesPerSecond: number;
+	readonly elapsedMs: number;
+	/** Objects pg_dump reported dumping (tables' contents; for plain also definitions). */
+	readonly objects: number;
+	/** pg_dump's last verbose line, secrets removed. */
+	readonly lastLine: string | undefined;
+	readonly phase: 'dumping' | 'checksum' | 'done';
+};
+
+export type BackupOptions = {
+	readonly target: Target;
+	/** Created (mode 0700) if missing. */
+	readonly dir: string;
+	readonly format?: BackupFormat;
+	/** 0–9, custom format only (default DEFAULT_COMPRESSION). */
+	readonly compression?: number;
+	/** File name prefix (default DEFAULT_PREFIX). */
+	readonly prefix?: string;
+	readonly lockWaitTimeoutMs?: number;
+	/** Only these schemas (`-n`); default the whole database. */
+	readonly schemas?: readonly string[];
+	/** Free space required in `dir` before starting, × the database size (default 1.5); 0 skips the check. */
+	readonly spaceFactor?: number;
+	/** Count every table's rows in the dump's snapshot (default true). */
+	readonly countRows?: boolean;
+	/** pg_dump path or name (default: `pg_dump` on PATH). */
+	readonly pgDumpPath?: string;
+	readonly pathEnv?: string;
+	readonly onProgress?: (progress: BackupProgress) => void;
+	/** Interval between progress reports (default 300 ms). */
+	readonly progressIntervalMs?: number;
+	/** pg_dump's output lines, secrets removed. */
+	readonly onLine?: (line: ChildLine) => void;
+	readonly onSpawn?: (pid: number) => void;
+	readonly signal?: AbortSignal;
+	/** Clock for the file name (default: now). */
+	readonly now?: () => Date;
+};
+
+export type BackupResult = {
+	/** Absolute path of the finished file. */
+	readonly file: string;
+	readonly format: BackupFormat;
+	readonly compression: number | undefined;
+	readonly bytes: number;
+	readonly sha256: string;
+	readonly durationMs: number;
+	readonly objects: number;
+	readonly startedAt: string;
+	readonly endedAt: string;
+	readonly serverVersion: string;
+	readonly clientVersion: string;
+	/** pg_dump's arguments (no connection details: those go through the environment). */
+	readonly args: readonly string[];
+	/** Row counts in the dump's snapshot; empty when countRows is false. */
+	readonly tables: readonly TableCount[];
+};
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `prefix-YYYYMMDD-HHMMSS.dump|sql`, local time like the plan's `date +%Y%m%d-%H%M%S`. */
+export function backupFileName(prefix: string, format: BackupFormat, date: Date): string {
+	const stamp = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+	return `${prefix}-${stamp}.${format === 'custom' ? 'dump' : 'sql'}`;
+}
+
+export const PARTIAL_SUFFIX = '.partial';
+
+/** Lines of `pg_dump --verbose` that mean one object written. */
+const OBJECT_LINE = /^pg_dump: (?:dumping contents of table|creating |executing )/;
+
+export function pgDumpArgs(input: {
+	readonly format: BackupFormat;
+	readonly compression: number | undefined;
+	readonly lockWaitTimeoutMs: number;
+	readonly file: string;
+	readonly snapshot?: string;
+	readonly schemas?: readonly string[];
+}): string[] {
+	const args = ['--verbose', '--no-password', `--format=${input.format}`];
+	if (input.compression !== undefined) args.push(`--compress=${input.compression}`);
+	args.push(`--lock-wait-timeout=${input.lockWaitTimeoutMs}`);
+	if (input.snapshot) args.push(`--snapshot=${input.snapshot}`);
+	for (const schema of input.schemas ?? []) args.push(`--schema=${schema}`);
+	args.push(`--file=${input.file}`);
+	return args;
+}
+
+async function exists(file: string): Promise<boolean> {
+	try {
+		await stat(file);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** A name in `dir` such that neither it nor its `.partial` exists. */
+async function freeName(dir: string, base: string): Promise<string> {
+	const ext = path.extname(base);
+	const stem = base.slice(0, base.length - ext.length);
+	for (let n = 1; ; n++) {
+		const name = n === 1 ? base : `${stem}-${n}${ext}`;
+		const full = path.join(dir, name);
+		if (!(await exists(full)) && !(await exists(full + PARTIAL_SUFFIX))) return full;
+	}
+}
+
+async function fsyncPath(file: string): Promise<void> {
+	const handle = await open(file, 'r');
+	try {
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+}
+
+/**
+ * Removes `.partial` files a crashed or interrupted backup left in `dir`
+ * (only those starting with `prefix`). Returns the removed paths.
+ */
+export async function discardPartial(dir: string, prefix: string = DEFAULT_PREFIX): Promise<string[]> {
+	let names: string[];
+	try {
+		names = await readdir(dir);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+		throw error;
+	}
+	const removed: string[] = [];
+	for (const name of names) {
+		if (!name.startsWith(prefix) || !name.endsWith(PARTIAL_SUFFIX)) continue;
+		const full = path.join(dir, name);
+		await rm(full, {force: true});
+		removed.push(full);
+	}
+	return removed;
+}
+
+function checkCompression(format: BackupFormat, compression: number | undefined): number | undefined {
+	if (format === 'plain') {
+		if (compression !== undefined && compression !== 0) {
+			throw new UserError(
+				`A compression level (${compression}) was given for a plain-format backup. Plain backups are written uncompressed so they can be read and verified as SQL; use the custom format for a compressed backup.`,
+			);
+		}
+		return undefined;
+	}
+	const level = compression ?? DEFAULT_COMPRESSION;
+	if (!Number.isInteger(level) || level < 0 || level > 9) {
+		throw new UserError(`The compression level \`${String(compression)}\` is not an integer from 0 to 9. Give 0 (none) to 9 (smallest, slowest); ${DEFAULT_COMPRESSION} is the default.`);
+	}
+	return level;
+}
+
+/** The snapshot pg_dump will dump, held open (and counted) on our own connection until the dump ends. */
+type HeldSnapshot = {readonly id: string; readonly counts: Promise<TableCount[]>};
+
+async function holdSnapshot(client: pg.Client, countRows: boolean, schemas?: readonly string[]): Promise<HeldSnapshot> {
+	await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+	const {rows} = await client.query<{id: string}>('SELECT pg_export_snapshot() AS id');
+	// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
+	await client.query('SET LOCAL row_security = off');
+	const counts = countRows ? countRowsWith(client, schemas) : Promise.resolve([]);
+	// Avoid an unhandled rejection while the dump runs; the error is rethrown when awaited.
+	counts.catch(() => undefined);
+	return {id: rows[0]!.id, counts};
+}
+
+/**
+ * Runs pg_dump into `dir` and returns the finished file's evidence. A failed
+ * or interrupted dump leaves no file behind (the `.partial` is removed) and
+ * throws a `UserError` with pg_dump's last lines, secrets removed.
+ */
+export async function runBackup(options: BackupOptions): Promise<BackupResult> {
+	const format = options.format ?? 'custom';
+	const compression = checkCompression(format, options.compression);
+	const lockWaitTimeoutMs = options.lockWaitTimeoutMs ?? DEFAULT_LOCK_WAIT_TIMEOUT_MS;
+	const prefix = options.prefix ?? DEFAULT_PREFIX;
+	const {target} = options;
+	const secrets = target.secrets;
+	const clean = (text: string) => redact(text, secrets);
+
+	const pgDump: ClientTool = await findClientTool('pg_dump', {paths: {pgDump: options.pgDumpPath}, pathEnv: options.pathEnv});
+	const server: PgVersion = await serverVersion(target);
+	assertClientVersion(pgDump, server, target.display);
+
+	const dir = path.resolve(options.dir);
+	await mkdir(dir, {recursive: true, mode: 0o700});
+	const factor = options.spaceFactor ?? DEFAULT_SPACE_FACTOR;
+	if (factor > 0) {
+		const space = await checkDiskSpace({target, dir, factor});
+		if (!space.ok) throw new UserError(`The backup of ${target.display} did not start: ${space.detail}`);
+	}
+	const file = await freeName(dir, backupFileName(prefix, format, (options.now ?? (() => new Date()))()));
+	const partial = file + PARTIAL_SUFFIX;
+
+	// Mode 0600 before any data: create it empty with that mode; pg_dump's
+	// fopen(…, "w") truncates an existing file and keeps its mode.
+	const handle = await open(partial, 'wx', 0o600);
+	await handle.close();
+	await chmod(partial, 0o600);
+
+	const started = Date.now();
+	let objects = 0;
+	let lastLine: string | undefined;
+	let linked = false;
+	const report = async (phase: BackupProgress['phase']) => {
+		if (!options.onProgress) return;
+		let bytes = 0;
+		try {
+			bytes = (await stat(phase === 'dumping' ? partial : file)).size;
+		} catch {
+			return;
+		}
+		const elapsedMs = Date.now() - started;
+		options.onProgress({bytes, bytesPerSecond: elapsedMs > 0 ? Math.round((bytes * 1000) / elapsedMs) : 0, elapsedMs, objects, lastLine, phase});
+	};
+
+	try {
+		return await withBackupClient(target, async (client) => {
+			const snapshot = await holdSnapshot(client, options.countRows ?? true, options.schemas);
+			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, snapshot: snapshot.id, schemas: options.schemas});
+			const timer = setInterval(() => void report('dumping'), options.progressIntervalMs ?? 300);
+			let result;
+			try {
+				result = await runChild({
+					file: pgDump.path,
+					args,
+					env: {...target.childEnv(), PGAPPNAME: 'runbook-backup'},
+					installHint: POSTGRES_CLIENT_HINT,
+					signal: options.signal,
+					onSpawn: options.onSpawn,
+					tailLines: 40,
+					onLine: (line) => {
+						const text = clean(line.line);
+						if (OBJECT_LINE.test(text)) objects += 1;
+						lastLine = text;
+						options.onLine?.({stream: line.stream, line: text});
+					},
+				});
+			} finally {
+				clearInterval(timer);
+			}
+			const tables = await snapshot.counts;
+			await client.query('COMMIT');
+			if (options.signal?.aborted) {
+				throw new UserError(`The backup of ${target.display} was cancelled; the partial file was removed.`);
+			}
+			if (result.exitCode !== 0) {
+				const tail = result.tail.filter((l) => l.stream === 'stderr').slice(-12).map((l) => clean(l.line)).join('\n');
+				throw new UserError(
+					`pg_dump of ${target.display} failed with exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; the partial file was removed, no backup exists. Its last lines were:\n${tail}\nFix the cause above and run the backup again.`,
+				);
+			}
+			await fsyncPath(partial);
+			await report('dumping');
+			await link(partial, file);
+			linked = true;
+			await unlink(partial);
+			await fsyncPath(dir);
+			await report('checksum');
+			const sha256 = await sha256File(file);
+			const bytes = (await stat(file)).size;
+			await report('done');
+			const ended = Date.now();
+			return {
+				file,
+				format,
+				compression,
+				bytes,
+				sha256,
+				durationMs: ended - started,
+				objects,
+				startedAt: new Date(started).toISOString(),
+				endedAt: new Date(ended).toISOString(),
+				serverVersion: server.text,
+				clientVersion: pgDump.version.text,
+				args: args.map(clean),
+				tables,
+			};
+		});
+	} catch (error) {
+		await rm(partial, {force: true});
+		if (linked) await rm(file, {force: true}).catch(() => undefined);
+		if (error instanceof UserError) throw error;
+		throw new UserError(`The backup of ${target.display} failed: ${clean(errorMessage(error))}. No backup file was kept; fix the cause and run it again.`, {cause: error});
+	}
+}

@@ -1,0 +1,42 @@
+import {afterAll, beforeAll, expect, test} from 'vitest';
+import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {discardPartial, runBackup} from '../../source/backup/dump.js';
+
+let db: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+	db = await freshDatabase('backup_partial', {empty: true});
+	dir = await mkdtemp(path.join(tmpdir(), 'runbook-partial-'));
+});
+
+afterAll(async () => {
+	await db?.drop();
+	await rm(dir, {recursive: true, force: true});
+});
+
+test('a backup cancelled while pg_dump runs leaves neither a partial nor a finished file', async () => {
+	const controller = new AbortController();
+	const out = path.join(dir, 'cancelled');
+	await expect(
+		runBackup({target: db.target, dir: out, signal: controller.signal, onLine: () => controller.abort()}),
+	).rejects.toThrow(`The backup of ${db.target.display} was cancelled; the partial file was removed.`);
+	expect(await readdir(out)).toEqual([]);
+});
+
+test('discardPartial removes only the partial files of backups with the prefix', async () => {
+	const out = path.join(dir, 'crashed');
+	await mkdir(out);
+	for (const name of ['backup-pre-migration-006-20250102-030405.dump.partial', 'backup-pre-migration-006-20250101-000000.dump', 'other.dump.partial']) {
+		await writeFile(path.join(out, name), 'x');
+	}
+	expect(await discardPartial(out)).toEqual([path.join(out, 'backup-pre-migration-006-20250102-030405.dump.partial')]);
+	expect((await readdir(out)).sort()).toEqual(['backup-pre-migration-006-20250101-000000.dump', 'other.dump.partial']);
+});
+
+test('discardPartial of a directory that does not exist removes nothing', async () => {
+	expect(await discardPartial(path.join(dir, 'never-created'))).toEqual([]);
+});
