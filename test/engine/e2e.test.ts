@@ -1,0 +1,141 @@
+/**
+ * The whole master plan, end to end, non-interactive, against a real
+ * PostgreSQL with the real psql / pg_dump / pg_restore and a real redis-server,
+ * connecting as a role with a distinctive password that must appear nowhere.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {readdirSync, readFileSync, statSync} from 'node:fs';
+import path from 'node:path';
+import {execa, type ResultPromise} from 'execa';
+import {randomBytes} from 'node:crypto';
+import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {runCli, tempDir, journalEvents, waitFor} from '../helpers/cli.js';
+import {freePort, adminQuery} from '../../source/sandbox/server.js';
+import net from 'node:net';
+
+const PASSWORD = `Zq9-${randomBytes(6).toString('hex')}-distinctive`;
+const REDIS_PASSWORD = `Rd7-${randomBytes(6).toString('hex')}-redispw`;
+
+let db: TestDatabase;
+let url: string;
+let stateDir: string;
+let redis: ResultPromise;
+let redisUrl: string;
+let run: {exitCode: number; stdout: string; stderr: string};
+
+function allFiles(dir: string): string[] {
+	return readdirSync(dir, {withFileTypes: true}).flatMap((e) => {
+		const full = path.join(dir, e.name);
+		if (e.isDirectory()) return allFiles(full);
+		return statSync(full).size < 5_000_000 ? [full] : [];
+	});
+}
+
+beforeAll(async () => {
+	db = await freshDatabase('e2e');
+	const role = `rb_e2e_${randomBytes(3).toString('hex')}`;
+	await adminQuery(db.admin, `SELECT 1`);
+	const {rows} = await adminQuery(db.admin, `SELECT format('CREATE ROLE %I LOGIN SUPERUSER PASSWORD %L', $1::text, $2::text) AS sql`, [role, PASSWORD]);
+	await adminQuery(db.admin, rows[0]!.sql as string);
+	const u = new URL(db.url);
+	u.username = role;
+	u.password = PASSWORD;
+	url = u.toString();
+	const port = await freePort();
+	redis = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', REDIS_PASSWORD, '--save', '', '--appendonly', 'no'], {reject: false, stdio: 'ignore'});
+	await waitFor(
+		() =>
+			new Promise<true | undefined>((resolve) => {
+				const s = net.connect(port, '127.0.0.1', () => {
+					s.destroy();
+					resolve(true);
+				});
+				s.on('error', () => resolve(undefined));
+			}),
+		'redis-server to listen',
+		15_000,
+	);
+	redisUrl = `redis://default:${REDIS_PASSWORD}@127.0.0.1:${port}/0`;
+	stateDir = tempDir('e2e');
+	run = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--database-url', url, '--state-dir', stateDir, '--app-role', 'runbook_app', '--reviewed-by', 'Ana Reviewer', '--approved-by', 'Bo Approver'], {REDIS_URL: redisUrl});
+}, 300_000);
+
+afterAll(async () => {
+	redis?.kill('SIGTERM');
+	await db?.drop();
+});
+
+describe('runbook run --yes --confirm all --go on a real database', () => {
+	it('completes the whole plan and exits 0', () => {
+		expect(run.stderr).not.toMatch(/bug in runbook/);
+		expect(run.stdout).toMatch(/■ completed: All items of the plan are done/);
+		expect(run.exitCode).toBe(0);
+	});
+
+	it('records each of the three migrations in the ledger exactly once', async () => {
+		const rows = await db.query<{item: string; n: string}>(`SELECT item, count(*) AS n FROM runbook.applied_migrations WHERE plan = 'migration-006' GROUP BY item ORDER BY item`);
+		expect(rows).toEqual([
+			{item: 'step1.apply', n: '1'},
+			{item: 'step2.apply', n: '1'},
+			{item: 'step3.apply', n: '1'},
+		]);
+	});
+
+	it('passes every forward item except those not applicable here', () => {
+		const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as {status: string; items: Record<string, {status: string; skipReason?: string}>};
+		expect(state.status).toBe('completed');
+		const notPassed = Object.entries(state.items).filter(([, s]) => s.status !== 'passed');
+		expect(notPassed).toEqual([['railway.status', expect.objectContaining({status: 'skipped', skipReason: expect.stringMatching(/not installed/)})]]);
+	});
+
+	it('registers Redis from REDIS_URL and marks it healthy with update_database_health', async () => {
+		const rows = await db.query<{name: string; status: string; health_check_status: string | null}>(`SELECT name, status, health_check_status FROM platform.databases ORDER BY name`);
+		expect(rows).toEqual([
+			{name: 'Railway MongoDB', status: 'inactive', health_check_status: null},
+			{name: 'Railway Redis', status: 'active', health_check_status: 'healthy'},
+		]);
+	});
+
+	it('journals every item with evidence: started before passed, with times', () => {
+		const events = journalEvents(stateDir);
+		const started = events.filter((e) => e['type'] === 'item-started').map((e) => e['itemId']);
+		const passed = events.filter((e) => e['type'] === 'item-passed');
+		expect(started).toContain('step1.apply');
+		for (const e of passed) {
+			const evidence = e['evidence'] as {startedAt: string; endedAt: string; durationMs: number};
+			expect(Date.parse(evidence.endedAt)).toBeGreaterThanOrEqual(Date.parse(evidence.startedAt));
+			expect(evidence.durationMs).toBeGreaterThanOrEqual(0);
+		}
+		const seqs = events.map((e) => e['seq'] as number);
+		expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+	});
+
+	it('keeps the database and Redis passwords out of the state, the journal, the report and all output', async () => {
+		const report = await runCli(['report', '--database-url', url, '--state-dir', stateDir], {REDIS_URL: redisUrl});
+		expect(report.exitCode).toBe(0);
+		expect(report.stdout).toMatch(/Migration 006|Database Migration 006/);
+		const status = await runCli(['status', '--state-dir', stateDir]);
+		expect(status.exitCode).toBe(0);
+		const texts = [run.stdout, run.stderr, report.stdout, report.stderr, status.stdout, ...allFiles(stateDir).filter((f) => !f.endsWith('.dump')).map((f) => readFileSync(f, 'utf8'))];
+		for (const text of texts) {
+			expect(text).not.toContain(PASSWORD);
+			expect(text).not.toContain(REDIS_PASSWORD);
+		}
+		expect(texts.join('\n')).toContain('****');
+	});
+
+	it('refuses to start a second fresh run over existing state without --resume or --fresh', async () => {
+		const again = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--database-url', url, '--state-dir', stateDir]);
+		expect(again.exitCode).toBe(2);
+		expect(again.stderr).toMatch(/already has state .* Continue it with --resume, or archive it and start over with --fresh/s);
+		expect(again.stderr).not.toContain(PASSWORD);
+	});
+
+	it('on --resume of a completed run, applies nothing again', async () => {
+		const again = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--resume', '--database-url', url, '--state-dir', stateDir], {REDIS_URL: redisUrl});
+		expect(again.exitCode).toBe(0);
+		expect(again.stdout).not.toMatch(/▶ step\d\.apply/);
+		const rows = await db.query<{n: string}>(`SELECT count(*) AS n FROM runbook.events WHERE plan = 'migration-006' AND action = 'apply'`);
+		expect(rows[0]!.n).toBe('3');
+	});
+});

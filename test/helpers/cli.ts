@@ -1,0 +1,72 @@
+/**
+ * Runs the built CLI (dist/cli.js, built by `npm test`'s pretest) as a real
+ * child process, and writes plan files derived from the real plan.
+ */
+import {execa, type ResultPromise} from 'execa';
+import {mkdtempSync, readFileSync, writeFileSync, existsSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {parse, stringify} from 'yaml';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const PLAN = path.join(ROOT, 'runbook', 'migration-006.yaml');
+
+export function tempDir(prefix: string): string {
+	return mkdtempSync(path.join(tmpdir(), `runbook-test-${prefix}-`));
+}
+
+export type CliResult = {exitCode: number; stdout: string; stderr: string};
+
+export async function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 180_000): Promise<CliResult> {
+	if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` (npm test does it)');
+	const result = await execa('node', [CLI, ...args], {reject: false, env: {CI: 'true', DATABASE_URL: undefined, REDIS_URL: undefined, ...env}, extendEnv: true, timeout: timeoutMs, stdin: 'ignore'});
+	return {exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr)};
+}
+
+export function spawnCli(args: readonly string[], env: Record<string, string | undefined> = {}): ResultPromise {
+	return execa('node', [CLI, ...args], {reject: false, env: {CI: 'true', DATABASE_URL: undefined, REDIS_URL: undefined, ...env}, extendEnv: true, stdin: 'ignore', buffer: true});
+}
+
+/**
+ * A plan file holding only some phases of the real plan (engine behaviour is
+ * plan-agnostic; a shorter plan keeps fault tests fast). `sqlDir` points at the
+ * real sql/ unless another directory is given.
+ */
+export function subsetPlan(phaseIds: readonly string[], options: {sqlDir?: string; dir?: string; id?: string} = {}): string {
+	const plan = parse(readFileSync(PLAN, 'utf8')) as Record<string, unknown> & {phases: Array<{id: string}>};
+	plan['phases'] = plan.phases.filter((p) => phaseIds.includes(p.id));
+	plan['sqlDir'] = options.sqlDir ?? path.join(ROOT, 'sql');
+	if (options.id) plan['id'] = options.id;
+	plan['reportVerifications'] = [];
+	const dir = options.dir ?? tempDir('plan');
+	const file = path.join(dir, 'plan.yaml');
+	writeFileSync(file, stringify(plan));
+	return file;
+}
+
+/** Polls until `check` returns a value (not undefined), or throws after the deadline. */
+export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, intervalMs));
+	}
+}
+
+export function journalEvents(stateDir: string): Array<Record<string, unknown>> {
+	const file = path.join(stateDir, 'journal.jsonl');
+	if (!existsSync(file)) return [];
+	return readFileSync(file, 'utf8')
+		.split('\n')
+		.filter((l) => l.trim())
+		.flatMap((l) => {
+			try {
+				return [JSON.parse(l) as Record<string, unknown>];
+			} catch {
+				return [];
+			}
+		});
+}
