@@ -6,12 +6,11 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
-import {execa, type ResultPromise} from 'execa';
 import {randomBytes} from 'node:crypto';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {runCli, tempDir, journalEvents, waitFor} from '../helpers/cli.js';
-import {freePort, adminQuery} from '../../source/sandbox/server.js';
-import net from 'node:net';
+import {runCli, tempDir, journalEvents} from '../helpers/cli.js';
+import {adminQuery} from '../../source/sandbox/server.js';
+import {startRedis, type RedisServer} from '../health/redis-server.js';
 
 const PASSWORD = `Zq9-${randomBytes(6).toString('hex')}-distinctive`;
 const REDIS_PASSWORD = `Rd7-${randomBytes(6).toString('hex')}-redispw`;
@@ -19,7 +18,7 @@ const REDIS_PASSWORD = `Rd7-${randomBytes(6).toString('hex')}-redispw`;
 let db: TestDatabase;
 let url: string;
 let stateDir: string;
-let redis: ResultPromise;
+let redis: RedisServer;
 let redisUrl: string;
 let run: {exitCode: number; stdout: string; stderr: string};
 
@@ -34,34 +33,20 @@ function allFiles(dir: string): string[] {
 beforeAll(async () => {
 	db = await freshDatabase('e2e');
 	const role = `rb_e2e_${randomBytes(3).toString('hex')}`;
-	await adminQuery(db.admin, `SELECT 1`);
 	const {rows} = await adminQuery(db.admin, `SELECT format('CREATE ROLE %I LOGIN SUPERUSER PASSWORD %L', $1::text, $2::text) AS sql`, [role, PASSWORD]);
 	await adminQuery(db.admin, rows[0]!.sql as string);
 	const u = new URL(db.url);
 	u.username = role;
 	u.password = PASSWORD;
 	url = u.toString();
-	const port = await freePort();
-	redis = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', REDIS_PASSWORD, '--save', '', '--appendonly', 'no'], {reject: false, stdio: 'ignore'});
-	await waitFor(
-		() =>
-			new Promise<true | undefined>((resolve) => {
-				const s = net.connect(port, '127.0.0.1', () => {
-					s.destroy();
-					resolve(true);
-				});
-				s.on('error', () => resolve(undefined));
-			}),
-		'redis-server to listen',
-		15_000,
-	);
-	redisUrl = `redis://default:${REDIS_PASSWORD}@127.0.0.1:${port}/0`;
+	redis = await startRedis({password: REDIS_PASSWORD});
+	redisUrl = `redis://default:${REDIS_PASSWORD}@127.0.0.1:${redis.port}/0`;
 	stateDir = tempDir('e2e');
 	run = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--database-url', url, '--state-dir', stateDir, '--app-role', 'runbook_app', '--reviewed-by', 'Ana Reviewer', '--approved-by', 'Bo Approver'], {REDIS_URL: redisUrl});
 }, 300_000);
 
 afterAll(async () => {
-	redis?.kill('SIGTERM');
+	await redis?.stop();
 	await db?.drop();
 });
 

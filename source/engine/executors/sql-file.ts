@@ -29,11 +29,15 @@ type Blocker = {pid: number; query: string; state: string; xact_seconds: number;
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
 	return new Promise((resolve) => {
-		const timer = setTimeout(resolve, ms);
-		signal.addEventListener('abort', () => {
+		const onAbort = () => {
 			clearTimeout(timer);
 			resolve();
-		}, {once: true});
+		};
+		const timer = setTimeout(() => {
+			signal.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal.addEventListener('abort', onAbort, {once: true});
 	});
 }
 
@@ -126,7 +130,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 					);
 					if (rows.length > 0) {
 						const fresh = rows.map((r) => ({...r, query: redact(r.query, ctx.target.secrets)}));
-						if (describeBlockers(fresh) !== describeBlockers(lastBlockers)) ctx.progress(`waiting for a lock held by ${describeBlockers(fresh)}`);
+						const pids = (list: readonly Blocker[]) => list.map((b) => b.pid).join(',');
+						if (pids(fresh) !== pids(lastBlockers)) ctx.progress(`waiting for a lock held by ${describeBlockers(fresh)}`);
 						lastBlockers = fresh;
 					}
 				} catch {
