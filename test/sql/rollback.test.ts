@@ -1,0 +1,68 @@
+/**
+ * The plan's rollback: after all three 006 migrations (and a registered
+ * connection string), 006_rollback then rollback-006 leave the schema exactly
+ * as it was before 006, compared with the real pg_dump --schema-only.
+ */
+import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {applyFile, applyFiles, MIGRATIONS, ROLLBACK_RLS, ROLLBACK_TABLE, schemaDump, type Applied} from './sql-helpers.js';
+
+let db: TestDatabase;
+let before: string;
+let rlsRollback: Applied;
+let afterRlsRollback: {policies: number; rlsTables: number; functions: string[]};
+let tableRollback: Applied;
+
+beforeAll(async () => {
+	db = await freshDatabase('sql_rollback');
+	before = await schemaDump(db.target);
+	await applyFiles(db.target, MIGRATIONS);
+	await db.query(`UPDATE platform.databases SET connection_string = $1, status = 'active' WHERE name = 'Railway Redis'`, ['redis://default:pw-123@redis.railway.internal:6379/0']);
+	rlsRollback = await applyFile(db.target, ROLLBACK_RLS);
+	const [counts] = await db.query<{policies: number; rls_tables: number}>(`SELECT
+		(SELECT COUNT(*) FROM pg_policies WHERE schemaname = 'platform')::int AS policies,
+		(SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'platform' AND rowsecurity = true)::int AS rls_tables`);
+	const functions = await db.query<{proname: string}>(`SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'platform' AND proname IN ('verify_rls_enabled', 'test_rls_policies')`);
+	afterRlsRollback = {policies: counts!.policies, rlsTables: counts!.rls_tables, functions: functions.map((f) => f.proname)};
+	tableRollback = await applyFile(db.target, ROLLBACK_TABLE);
+});
+
+afterAll(async () => {
+	await db.drop();
+});
+
+describe('Rollback step 1: 006_rollback.sql', () => {
+	test('exits 0', () => {
+		expect(rlsRollback.exitCode).toBe(0);
+	});
+
+	test('leaves 0 policies and 0 tables with RLS in schema platform', () => {
+		expect([afterRlsRollback.policies, afterRlsRollback.rlsTables]).toEqual([0, 0]);
+	});
+
+	test('drops verify_rls_enabled() and test_rls_policies()', () => {
+		expect(afterRlsRollback.functions).toEqual([]);
+	});
+});
+
+describe('Rollback step 2: rollback-006.sql', () => {
+	test('exits 0', () => {
+		expect(tableRollback.exitCode).toBe(0);
+	});
+
+	test('the plan’s check counts 0 databases tables', async () => {
+		const rows = await db.query(`SELECT COUNT(*)::int AS n FROM information_schema.tables WHERE table_schema = 'platform' AND table_name = 'databases'`);
+		expect(rows).toEqual([{n: 0}]);
+	});
+
+	test('keeps pgcrypto', async () => {
+		const rows = await db.query(`SELECT extname FROM pg_extension WHERE extname = 'pgcrypto'`);
+		expect(rows).toEqual([{extname: 'pgcrypto'}]);
+	});
+});
+
+describe('after both rollbacks', () => {
+	test('pg_dump --schema-only is identical to the dump taken before 006', async () => {
+		expect(await schemaDump(db.target)).toBe(before);
+	});
+});

@@ -1,0 +1,119 @@
+/**
+ * Helpers for the SQL tests: apply a file with the real psql the way the
+ * runbook does (-X, ON_ERROR_STOP, --single-transaction), capture all of its
+ * output, and dump a schema with the real pg_dump.
+ */
+import {mkdtemp, readFile, rm, copyFile, appendFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type {Target} from '../../source/db/target.js';
+import {runPsql} from '../../source/proc/psql.js';
+import {runChild} from '../../source/proc/child.js';
+import {sqlDir} from '../../source/sandbox/prepare.js';
+
+export const MIGRATIONS = [
+	'006_add_platform_databases_table.sql',
+	'006_enable_rls_with_permissive_policies.sql',
+	'006_register_railway_databases.sql',
+] as const;
+
+export const ROLLBACK_RLS = 'rollback/006_rollback.sql';
+export const ROLLBACK_TABLE = 'rollback/rollback-006.sql';
+export const PENDING_007 = 'pending/007_restrictive_rls_policies.sql';
+
+/** The 24 base tables of schema platform once 006 has created platform.databases. */
+export const PLATFORM_TABLES = [
+	'addons', 'api_keys', 'audit_logs', 'billing_plans', 'compute_config', 'credentials', 'credits', 'customer_profiles',
+	'databases', 'disk_config', 'feature_flags', 'invoices', 'organization_invitations', 'organization_members', 'organizations',
+	'payment_methods', 'project_addons', 'project_members', 'projects', 'subscriptions', 'tax_ids', 'usage_metrics',
+	'user_sessions', 'users',
+] as const;
+
+export type Applied = {
+	readonly exitCode: number;
+	readonly stdout: readonly string[];
+	readonly stderr: readonly string[];
+};
+
+export type ApplyOptions = {
+	/** Session settings (PGOPTIONS), e.g. app.allow_migration_007. */
+	readonly settings?: Readonly<Record<string, string>>;
+	/** Commands run before the file, in the same transaction. */
+	readonly before?: readonly string[];
+};
+
+export async function applyFile(target: Target, file: string, options: ApplyOptions = {}): Promise<Applied> {
+	const stdout: string[] = [];
+	const stderr: string[] = [];
+	const full = path.isAbsolute(file) ? file : path.join(sqlDir, file);
+	const result = await runPsql({
+		target,
+		steps: [...(options.before ?? []).map((command) => ({command})), {file: full}],
+		singleTransaction: true,
+		settings: options.settings,
+		applicationName: 'runbook-sql-test',
+		onLine: (line) => (line.stream === 'stdout' ? stdout : stderr).push(line.line),
+	});
+	return {exitCode: result.exitCode, stdout, stderr};
+}
+
+/** Applies files in order and throws with psql's output if one fails. */
+export async function applyFiles(target: Target, files: readonly string[], options: ApplyOptions = {}): Promise<Applied[]> {
+	const results: Applied[] = [];
+	for (const file of files) {
+		const applied = await applyFile(target, file, options);
+		if (applied.exitCode !== 0) throw new Error(`${file} failed (${applied.exitCode}):\n${applied.stderr.join('\n')}`);
+		results.push(applied);
+	}
+	return results;
+}
+
+/** How many times psql printed each command tag. */
+export function countTags(lines: readonly string[]): Record<string, number> {
+	const counts: Record<string, number> = {};
+	for (const line of lines) counts[line] = (counts[line] ?? 0) + 1;
+	return counts;
+}
+
+/**
+ * `pg_dump --schema-only` of the target's database, as text. The random
+ * `\restrict` / `\unrestrict` key lines of recent pg_dump releases (15.14+)
+ * differ on every run and are dropped.
+ */
+export async function schemaDump(target: Target): Promise<string> {
+	const dir = await mkdtemp(path.join(tmpdir(), 'runbook-sql-dump-'));
+	const file = path.join(dir, 'schema.sql');
+	try {
+		const result = await runChild({file: 'pg_dump', args: ['--schema-only', '--no-password', '--file', file], env: target.childEnv()});
+		if (result.exitCode !== 0) throw new Error(`pg_dump failed: ${result.tail.map((l) => l.line).join('\n')}`);
+		const text = await readFile(file, 'utf8');
+		return text
+			.split('\n')
+			.filter((line) => !/^\\(un)?restrict /.test(line))
+			.join('\n');
+	} finally {
+		await rm(dir, {recursive: true, force: true});
+	}
+}
+
+/** A copy of a migration with a broken statement appended, in a temp dir; returns its path and a cleanup. */
+export async function brokenCopy(file: string): Promise<{path: string; cleanup: () => Promise<void>}> {
+	const dir = await mkdtemp(path.join(tmpdir(), 'runbook-sql-broken-'));
+	const copy = path.join(dir, path.basename(file));
+	await copyFile(path.join(sqlDir, file), copy);
+	await appendFile(copy, '\nSELEC 1 FROM platform.organizations;\n');
+	return {path: copy, cleanup: () => rm(dir, {recursive: true, force: true})};
+}
+
+
+/** Runs `work` on one dedicated client (for session settings and SET ROLE), then closes it. */
+export async function withSession<T>(target: Target, work: (client: pg.Client) => Promise<T>): Promise<T> {
+	const client = new pg.Client(target.clientConfig({application_name: 'runbook-sql-test'}));
+	await client.connect();
+	try {
+		return await work(client);
+	} finally {
+		await client.end();
+	}
+}
