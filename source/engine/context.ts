@@ -73,8 +73,8 @@ export type Outcome = {
 	readonly error?: string;
 	/** A remark shown with a pass (e.g. "already applied by run …"). */
 	readonly note?: string;
-	/** The decision-matrix row this failure matches, when the executor knows better than the plan. */
-	readonly matrixRow?: string;
+	/** The decision-matrix row this failure matches, when the executor knows better than the plan (null: none applies). */
+	readonly matrixRow?: string | null;
 };
 
 export type Executor = (ctx: ExecContext) => Promise<Outcome>;

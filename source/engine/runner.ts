@@ -194,7 +194,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		if (outcome.ok) {
 			store.append({type: 'item-passed', itemId: entry.item.id, evidence, ...(outcome.note ? {note: outcome.note} : {})});
 		} else {
-			const matrixRow = outcome.matrixRow ?? entry.item.onFailure;
+			const matrixRow = outcome.matrixRow === null ? undefined : (outcome.matrixRow ?? entry.item.onFailure);
 			store.append({type: 'item-failed', itemId: entry.item.id, error: outcome.error ?? 'failed', evidence, ...(matrixRow ? {matrixRow} : {})});
 		}
 	}

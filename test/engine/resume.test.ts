@@ -13,9 +13,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {existsSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import {execa} from 'execa';
-import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {freshDatabase, connectTo, type TestDatabase} from '../helpers/db.js';
 import {spawnCli, runCli, tempDir, journalEvents, waitFor, ROOT} from '../helpers/cli.js';
 import {startRedis, type RedisServer} from '../health/redis-server.js';
 import {runPsql} from '../../source/proc/psql.js';
@@ -32,9 +32,7 @@ function started(itemId: string): true | undefined {
 }
 
 async function holdLock(table: string, mode: string): Promise<pg.Client> {
-	const client = new pg.Client(db.target.clientConfig({application_name: 'test-lock-holder'}));
-	client.on('error', () => undefined);
-	await client.connect();
+	const client = await connectTo(db, 'test-lock-holder');
 	await client.query('BEGIN');
 	await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
 	return client;

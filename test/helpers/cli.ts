@@ -36,6 +36,9 @@ export function spawnCli(args: readonly string[], env: Record<string, string | u
 export function subsetPlan(phaseIds: readonly string[], options: {sqlDir?: string; dir?: string; id?: string} = {}): string {
 	const plan = parse(readFileSync(PLAN, 'utf8')) as Record<string, unknown> & {phases: Array<{id: string}>};
 	plan['phases'] = plan.phases.filter((p) => phaseIds.includes(p.id));
+	// Rollback levels and monitoring refer to items of the whole plan.
+	plan['rollback'] = [];
+	plan['monitoring'] = [];
 	plan['sqlDir'] = options.sqlDir ?? path.join(ROOT, 'sql');
 	if (options.id) plan['id'] = options.id;
 	plan['reportVerifications'] = [];

@@ -3,6 +3,7 @@
  * prepared (001–005 plus data), so tests never see each other's changes.
  */
 import {inject} from 'vitest';
+import pg from 'pg';
 import {randomBytes} from 'node:crypto';
 import {parseTarget, type Target} from '../../source/db/target.js';
 import {createDatabase, dropDatabase, adminQuery} from '../../source/sandbox/server.js';
@@ -40,4 +41,12 @@ export async function freshDatabase(prefix: string, options: {empty?: boolean} =
 			(await adminQuery(target, sql, params)).rows as T[],
 		drop: () => dropDatabase(admin, name),
 	};
+}
+
+/** A session of the test's own (a lock holder, the "application"); errors after a forced drop are expected. */
+export async function connectTo(db: TestDatabase, applicationName: string): Promise<pg.Client> {
+	const client = new pg.Client(db.target.clientConfig({application_name: applicationName}));
+	client.on('error', () => undefined);
+	await client.connect();
+	return client;
 }

@@ -86,8 +86,8 @@ export async function runRegister(ctx: ExecContext): Promise<Outcome> {
 		}
 		result = await registerRailwayDatabases({
 			client: ctx.client,
-			redisUrl: ctx.settings.env['REDIS_URL']!,
-			...(vars.mongo ? {mongoUrl: (ctx.settings.env['MONGODB_URL'] ?? ctx.settings.env['MONGO_URL'])!} : {}),
+			redisUrl: vars.redis.raw,
+			...(vars.mongo ? {mongoUrl: vars.mongo.raw} : {}),
 		});
 		ctx.setData('registration', result);
 	}

@@ -190,6 +190,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 			ok: false,
 			evidence: {command: shown, exitCode: result.exitCode, outputTail, expected: 'exit code 0, no ERROR', actual: `exit code ${result.exitCode}: ${errorLine.trim()}`, details: {...details, blockers: lastBlockers}},
 			error,
+			// Waiting for a lock is an operational problem (retry, or end the blocker), not a row of the matrix.
+			...(lockFailure ? {matrixRow: null} : {}),
 		};
 	}
 	// Expected command tags (the plan's "Expected Output"), each present, in order of first appearance.

@@ -1,0 +1,179 @@
+/**
+ * Faults the engine must end cleanly, against the real server and binaries:
+ * an injected SQL error, a second runbook on the same target, a lock held by
+ * another session. Plans here hold only Steps 1–2 of the real plan (the
+ * engine is plan-agnostic; a short plan keeps the tests fast).
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {copyFileSync, readdirSync, appendFileSync} from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import {execa} from 'execa';
+import {freshDatabase, connectTo, type TestDatabase} from '../helpers/db.js';
+import {runCli, spawnCli, subsetPlan, tempDir, journalEvents, waitFor, ROOT} from '../helpers/cli.js';
+
+const dbs: TestDatabase[] = [];
+async function database(prefix: string): Promise<TestDatabase> {
+	const db = await freshDatabase(prefix);
+	dbs.push(db);
+	return db;
+}
+
+async function platformSchema(db: TestDatabase): Promise<string> {
+	const {stdout} = await execa('pg_dump', ['--schema-only', '-n', 'platform'], {env: db.target.childEnv()});
+	return stdout.split('\n').filter((l) => !/^\\(un)?restrict /.test(l)).join('\n');
+}
+
+let plan: string;
+beforeAll(() => {
+	plan = subsetPlan(['step1', 'step2']);
+});
+
+afterAll(async () => {
+	for (const db of dbs) await db.drop();
+});
+
+describe('an injected SQL error', () => {
+	it('fails the item, leaves the database exactly as before, and names the decision-matrix row', async () => {
+		const db = await database('fault_sql');
+		const sqlDir = tempDir('sql');
+		for (const f of readdirSync(path.join(ROOT, 'sql')).filter((f) => f.endsWith('.sql'))) copyFileSync(path.join(ROOT, 'sql', f), path.join(sqlDir, f));
+		appendFileSync(path.join(sqlDir, '006_add_platform_databases_table.sql'), '\nCREATE TABLE platform.broken (id int PRIMARY KEY;\n');
+		const brokenPlan = subsetPlan(['step1', 'step2'], {sqlDir});
+		const before = await platformSchema(db);
+		const stateDir = tempDir('fault-sql');
+		const result = await runCli(['run', '--yes', '--database-url', db.url, '--state-dir', stateDir, '--plan', brokenPlan]);
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/✗ step1\.apply: 006_add_platform_databases_table\.sql failed and its transaction rolled back.*syntax error/);
+		expect(result.stdout).toMatch(/\[decision matrix: syntax-error\]/);
+		expect(await platformSchema(db)).toBe(before);
+		const ledger = await db.query(`SELECT * FROM runbook.applied_migrations`);
+		expect(ledger).toEqual([]);
+		const status = await runCli(['status', '--plan', brokenPlan, '--state-dir', stateDir]);
+		expect(status.stdout).toMatch(/\[!\] step1\.apply/);
+		expect(status.stdout).toMatch(/decision matrix: syntax-error/);
+	});
+});
+
+describe('a lock held by another session', () => {
+	it('makes the DDL retry, then fail naming the blocker, and no other query waits longer than lock_timeout', async () => {
+		const db = await database('fault_lock');
+		// Step 1 applies; Step 2's ALTER TABLE platform.users will need ACCESS EXCLUSIVE.
+		const holder = await connectTo(db, 'long-report-job');
+		const holderPid = (await holder.query<{pid: number}>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+		await holder.query('BEGIN');
+		await holder.query('SELECT count(*) FROM platform.users');
+
+		const stateDir = tempDir('fault-lock');
+		const run = spawnCli(['run', '--yes', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan, '--lock-timeout', '1s', '--lock-retries', '2', '--retry-delay', '300ms']);
+		// Meanwhile the application keeps reading users; each read is timed.
+		const app = await connectTo(db, 'app');
+		const waits: number[] = [];
+		let done = false;
+		void run.then(() => {
+			done = true;
+		});
+		await waitFor(() => (journalEvents(stateDir).some((e) => e['type'] === 'item-started' && e['itemId'] === 'step2.apply') ? true : undefined), 'step2 to start');
+		while (!done) {
+			const t = performance.now();
+			await app.query('SELECT count(*) FROM platform.users');
+			waits.push(performance.now() - t);
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		const result = await run;
+		await app.end();
+		await holder.query('ROLLBACK');
+		await holder.end();
+		expect(result.exitCode).toBe(1);
+		const out = String(result.stdout);
+		expect(out.match(/lock timeout \(attempt \d of 3\)/g)).toHaveLength(2);
+		expect(out).toMatch(new RegExp(`could not get its locks within lock_timeout=1000ms after 3 attempt\\(s\\); nothing was applied.*Blocked by pid ${holderPid} \\(user postgres, application long-report-job, idle in transaction`, 's'));
+		expect(out).toMatch(/running `SELECT count\(\*\) FROM platform\.users`/);
+		// A lock timeout is not a syntax error: no decision-matrix row is suggested for it.
+		expect(out).not.toMatch(/✗ step2\.apply.*decision matrix/);
+		// Bounded by lock_timeout (1 s): a queued read waits at most that long behind the DDL. 1 s of slack for a loaded CI machine.
+		expect(waits.length).toBeGreaterThan(0);
+		expect(Math.max(...waits)).toBeLessThan(2000);
+		const rls = await db.query<{n: string}>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'platform' AND rowsecurity`);
+		expect(rls[0]!.n).toBe('0');
+	});
+});
+
+describe('a second runbook on the same target', () => {
+	it('is refused with the holder\'s pid, host and start time, while the first one runs on', async () => {
+		const db = await database('fault_twice');
+		const holder = await connectTo(db, 'blocker');
+		await holder.query('BEGIN');
+		await holder.query('LOCK TABLE platform.projects IN SHARE MODE');
+		const first = spawnCli(['run', '--yes', '--database-url', db.url, '--state-dir', tempDir('first'), '--plan', plan, '--lock-timeout', '60s']);
+		await waitFor(async () => ((await db.query<{n: string}>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'runbook:step1.apply:%' AND wait_event_type = 'Lock'`))[0]!.n === '1' ? true : undefined), 'the first run to wait in step 1');
+		const second = await runCli(['run', '--yes', '--database-url', db.url, '--state-dir', tempDir('second'), '--plan', plan]);
+		expect(second.exitCode).toBe(2);
+		expect(second.stderr).toMatch(new RegExp(`Another run of plan migration-006 is already in progress on .*: runbook process ${first.pid} on host \\S+ \\(server pid \\d+, user postgres, connected since \\d{4}-\\d\\d-\\d\\dT`));
+		await holder.query('ROLLBACK');
+		await holder.end();
+		const result = await first;
+		expect(result.exitCode).toBe(0);
+	});
+
+	it('is allowed once the first was killed: the server released its lock with its session', async () => {
+		const db = await database('fault_killed');
+		const stateDir = tempDir('killed');
+		const holder = await connectTo(db, 'blocker');
+		await holder.query('BEGIN');
+		await holder.query('LOCK TABLE platform.projects IN SHARE MODE');
+		const first = spawnCli(['run', '--yes', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan, '--lock-timeout', '60s']);
+		await waitFor(() => (journalEvents(stateDir).some((e) => e['type'] === 'item-started' && e['itemId'] === 'step1.apply') ? true : undefined), 'step1 to start');
+		first.kill('SIGKILL');
+		await first;
+		await holder.query('ROLLBACK');
+		await holder.end();
+		const resumed = await runCli(['run', '--yes', '--resume', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan]);
+		expect(resumed.stderr).not.toMatch(/Another run/);
+		expect(resumed.exitCode).toBe(0);
+	});
+});
+
+describe('interruption by a signal', () => {
+	it('stops after recording the current step, exits 130, and --resume finishes', async () => {
+		const db = await database('fault_sigint');
+		const stateDir = tempDir('sigint');
+		const holder = await connectTo(db, 'blocker');
+		await holder.query('BEGIN');
+		await holder.query('LOCK TABLE platform.projects IN SHARE MODE');
+		const run = spawnCli(['run', '--yes', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan, '--lock-timeout', '60s']);
+		await waitFor(async () => ((await db.query<{n: string}>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'runbook:step1.apply:%' AND wait_event_type = 'Lock'`))[0]!.n === '1' ? true : undefined), 'step 1 to wait');
+		run.kill('SIGINT');
+		const result = await run;
+		expect(result.exitCode).toBe(130);
+		expect(String(result.stdout)).toMatch(/■ interrupted/);
+		await holder.query('ROLLBACK');
+		await holder.end();
+		const ledger = await db.query(`SELECT * FROM runbook.applied_migrations`);
+		expect(ledger).toEqual([]);
+		const resumed = await runCli(['run', '--yes', '--resume', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan]);
+		expect(resumed.exitCode).toBe(0);
+		const applied = await db.query<{item: string}>(`SELECT item FROM runbook.applied_migrations ORDER BY item`);
+		expect(applied.map((r) => r.item)).toEqual(['step1.apply', 'step2.apply']);
+	});
+});
+
+describe('bad input', () => {
+	it('a wrong password gives one clear paragraph, exit 2, without the password', async () => {
+		const db = await database('fault_pw');
+		const u = new URL(db.url);
+		u.password = 'Wr0ng-Secret-Pw';
+		const result = await runCli(['run', '--yes', '--database-url', u.toString(), '--state-dir', tempDir('pw'), '--plan', plan]);
+		expect(result.exitCode).toBe(2);
+		expect(result.stderr).toMatch(/Could not connect to postgres@127\.0\.0\.1:\d+\/fault_pw_\w+: .*refused the credentials for user `postgres`/);
+		expect(result.stderr).not.toContain('Wr0ng-Secret-Pw');
+		expect(result.stderr.trim().split('\n')).toHaveLength(1);
+	});
+
+	it('a malformed URL names the problem and what to do', async () => {
+		const result = await runCli(['status', '--database-url', 'mysql://u:Secret99@h/db']);
+		expect(result.exitCode).toBe(2);
+		expect(result.stderr).toMatch(/uses the scheme `mysql`, but runbook only drives PostgreSQL/);
+		expect(result.stderr).not.toContain('Secret99');
+	});
+});
