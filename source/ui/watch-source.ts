@@ -1,0 +1,194 @@
+/**
+ * The read-only source for `runbook watch`: follows a state directory written
+ * by another process. It reads the journal incrementally (from the last byte
+ * it folded) and `activity.json`, polling and `fs.watch`ing both, and calls
+ * listeners within a second of each change. It takes no lock and never writes.
+ */
+import {closeSync, existsSync, openSync, readFileSync, readSync, statSync, watch as fsWatch, type FSWatcher} from 'node:fs';
+import path from 'node:path';
+import type {DbActivity} from '../engine/controller.js';
+import type {EngineEvent, RunState} from '../engine/types.js';
+import type {LoadedPlan} from '../plan/load.js';
+import {emptyState, reduce} from '../state/reduce.js';
+import {JOURNAL, readState} from '../state/store.js';
+import type {RunSnapshot} from './run-snapshot.js';
+
+export const ACTIVITY_FILE = 'activity.json';
+
+export type WatchSource = {
+	readonly stateDir: string;
+	readonly plan: LoadedPlan;
+	readonly current: () => RunSnapshot;
+	readonly subscribe: (listener: (snapshot: RunSnapshot) => void) => () => void;
+	/** Stops polling and watching. Safe to call twice. */
+	readonly close: () => void;
+};
+
+export type WatchOptions = {
+	/** Poll interval (default 250 ms); fs.watch makes most changes faster still. */
+	readonly intervalMs?: number;
+};
+
+type FileMark = {readonly size: number; readonly mtimeMs: number; readonly ino: number};
+
+function mark(file: string): FileMark | undefined {
+	try {
+		const stat = statSync(file);
+		return {size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino};
+	} catch {
+		return undefined;
+	}
+}
+
+function same(a: FileMark | undefined, b: FileMark | undefined): boolean {
+	return a?.size === b?.size && a?.mtimeMs === b?.mtimeMs && a?.ino === b?.ino;
+}
+
+function readActivity(file: string): DbActivity | undefined {
+	try {
+		const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+		if (parsed && typeof parsed === 'object' && 'connected' in parsed) {
+			const activity = parsed as DbActivity;
+			return {...activity, lockWaits: Array.isArray(activity.lockWaits) ? activity.lockWaits : []};
+		}
+	} catch {
+		// missing or half-written: keep the previous one
+	}
+	return undefined;
+}
+
+/** Folds one journal line; a line that is not an event is passed over (the engine's resume reports it). */
+function fold(state: RunState, journalLine: string): RunState {
+	if (journalLine.trim() === '') return state;
+	try {
+		return reduce(state, JSON.parse(journalLine) as EngineEvent);
+	} catch {
+		return state;
+	}
+}
+
+export function createWatchSource(stateDir: string, plan: LoadedPlan, options: WatchOptions = {}): WatchSource {
+	const journalFile = path.join(stateDir, JOURNAL);
+	const activityFile = path.join(stateDir, ACTIVITY_FILE);
+	const listeners = new Set<(snapshot: RunSnapshot) => void>();
+	let state: RunState = emptyState();
+	let activity: DbActivity | undefined;
+	let offset = 0;
+	let pending = '';
+	let journalMark: FileMark | undefined;
+	let activityMark: FileMark | undefined;
+	let closed = false;
+
+	const snapshot = (): RunSnapshot => (activity === undefined ? {state} : {state, activity});
+
+	const reload = () => {
+		// From scratch: the first read, or the journal was replaced (archived, a fresh run).
+		pending = '';
+		offset = 0;
+		if (!existsSync(journalFile)) {
+			state = readState(stateDir).state;
+			return;
+		}
+		const text = readFileSync(journalFile, 'utf8');
+		// Up to the last newline: a torn last line is read once it is complete.
+		const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+		let next = emptyState();
+		for (const journalLine of complete.split('\n')) next = fold(next, journalLine);
+		state = next.lastSeq === 0 && complete === '' ? readState(stateDir).state : next;
+		offset = Buffer.byteLength(complete);
+	};
+
+	const readNew = (): boolean => {
+		const now = mark(journalFile);
+		if (same(now, journalMark)) return false;
+		const previous = journalMark;
+		journalMark = now;
+		if (!now) {
+			if (previous) {
+				state = emptyState();
+				offset = 0;
+				return true;
+			}
+			return false;
+		}
+		if (!previous || now.ino !== previous.ino || now.size < offset) {
+			reload();
+			return true;
+		}
+		const length = now.size - offset;
+		if (length <= 0) return false;
+		const buffer = Buffer.alloc(length);
+		const fd = openSync(journalFile, 'r');
+		try {
+			let read = 0;
+			while (read < length) {
+				const n = readSync(fd, buffer, read, length - read, offset + read);
+				if (n === 0) break;
+				read += n;
+			}
+			offset += read;
+			const text = pending + buffer.subarray(0, read).toString('utf8');
+			const lines = text.split('\n');
+			pending = lines.pop() ?? '';
+			for (const journalLine of lines) {
+				state = fold(state, journalLine);
+			}
+		} finally {
+			closeSync(fd);
+		}
+		return true;
+	};
+
+	const readActivityIfChanged = (): boolean => {
+		const now = mark(activityFile);
+		if (same(now, activityMark)) return false;
+		activityMark = now;
+		const next = now ? readActivity(activityFile) : undefined;
+		if (next === undefined && now) return false;
+		activity = next;
+		return true;
+	};
+
+	const poll = () => {
+		if (closed) return;
+		let changed = false;
+		try {
+			changed = readNew();
+		} catch {
+			changed = false;
+		}
+		changed = readActivityIfChanged() || changed;
+		if (changed) for (const listener of listeners) listener(snapshot());
+	};
+
+	journalMark = mark(journalFile);
+	if (journalMark) reload();
+	activityMark = mark(activityFile);
+	activity = activityMark ? readActivity(activityFile) : undefined;
+
+	const timer = setInterval(poll, options.intervalMs ?? 250);
+	timer.unref();
+	let watcher: FSWatcher | undefined;
+	try {
+		watcher = fsWatch(stateDir, {persistent: false}, () => poll());
+		watcher.on('error', () => watcher?.close());
+	} catch {
+		watcher = undefined; // the directory may not exist yet: polling covers it
+	}
+
+	return {
+		stateDir,
+		plan,
+		current: snapshot,
+		subscribe(listener) {
+			listeners.add(listener);
+			return () => listeners.delete(listener);
+		},
+		close() {
+			closed = true;
+			clearInterval(timer);
+			watcher?.close();
+			listeners.clear();
+		},
+	};
+}
