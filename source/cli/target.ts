@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import {existsSync, rmSync} from 'node:fs';
-import {randomBytes} from 'node:crypto';
+import {randomBytes, createHash} from 'node:crypto';
+import os from 'node:os';
 import {execa, type ResultPromise} from 'execa';
 import {parseTarget, type Target} from '../db/target.js';
 import {startServer, freePort, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
@@ -26,8 +27,16 @@ export type ResolvedTarget = {
 	readonly close: () => Promise<void>;
 };
 
+/**
+ * Where the rehearsal cluster lives. Normally under the state root; as root,
+ * PostgreSQL runs as the `postgres` user, which cannot traverse /root or a
+ * 0700 --state-dir, so the cluster goes to the temp directory instead (keyed
+ * by the state root, so --resume finds it again).
+ */
 export function sandboxDir(stateRoot: string, planId: string): string {
-	return path.join(stateRoot, 'sandbox', planId);
+	if (os.userInfo().uid !== 0) return path.join(stateRoot, 'sandbox', planId);
+	const key = createHash('sha256').update(path.resolve(stateRoot)).digest('hex').slice(0, 12);
+	return path.join(os.tmpdir(), `runbook-sandbox-${key}`, planId);
 }
 
 export async function resolveTarget(input: {

@@ -88,50 +88,64 @@ export function parsePlanText(text: string, file: string, options: ValidateOptio
 			const node = nodeAt(doc.contents, issue.path);
 			problems.push({line: lineOf(node), field: formatPath(issue.path), message: describeIssue(issue, raw)});
 		}
-		return {problems: sortProblems(problems)};
 	}
-	const plan = result.data;
-	// Cross-references: ids unique, references resolve, actions known.
-	const seen = new Map<string, string>();
-	const itemPaths: Array<{item: Item; path: PropertyKey[]}> = [];
-	plan.phases.forEach((phase, p) => phase.items.forEach((item, i) => itemPaths.push({item, path: ['phases', p, 'items', i]})));
-	plan.rollback.forEach((level, l) => level.items.forEach((item, i) => itemPaths.push({item, path: ['rollback', l, 'items', i]})));
-	plan.monitoring.forEach((phase, p) => phase.items.forEach((item, i) => itemPaths.push({item, path: ['monitoring', p, 'items', i]})));
-	const ids = new Set(itemPaths.map((e) => e.item.id));
-	const timelineIds = new Set(plan.timeline.map((t) => t.id));
-	const matrixIds = new Set(plan.decisionMatrix.map((m) => m.id));
+	// Cross-references run even when the schema failed, so every problem is reported at once.
 	const add = (pathParts: PropertyKey[], message: string) =>
 		problems.push({line: lineOf(nodeAt(doc.contents, pathParts)), field: formatPath(pathParts), message});
-	plan.reportVerifications.forEach((v, vi) =>
-		v.items.forEach((ref, r) => {
-			if (!ids.has(ref)) add(['reportVerifications', vi, 'items', r], `refers to \`${ref}\`, which is not an item of this plan`);
-		}),
-	);
+	crossReferences(raw, file, options, add);
+	if (!result.success) return {problems: sortProblems(problems)};
+	return {plan: result.data, problems: sortProblems(problems)};
+}
+
+type Loose = Record<string, unknown>;
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const record = (value: unknown): Loose => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : {});
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function crossReferences(raw: unknown, file: string, options: ValidateOptions, add: (path: PropertyKey[], message: string) => void): void {
+	const plan = record(raw);
+	const itemPaths: Array<{item: Loose; path: PropertyKey[]}> = [];
+	list(plan['phases']).forEach((phase, p) => list(record(phase)['items']).forEach((item, i) => itemPaths.push({item: record(item), path: ['phases', p, 'items', i]})));
+	list(plan['rollback']).forEach((level, l) => list(record(level)['items']).forEach((item, i) => itemPaths.push({item: record(item), path: ['rollback', l, 'items', i]})));
+	list(plan['monitoring']).forEach((phase, p) => list(record(phase)['items']).forEach((item, i) => itemPaths.push({item: record(item), path: ['monitoring', p, 'items', i]})));
+	const ids = new Set(itemPaths.map((e) => text(e.item['id'])).filter(Boolean));
+	const timelineIds = new Set(list(plan['timeline']).map((t) => text(record(t)['id'])));
+	const matrixIds = new Set(list(plan['decisionMatrix']).map((m) => text(record(m)['id'])));
+	const refs = (value: unknown, field: PropertyKey[]) =>
+		list(value).forEach((ref, r) => {
+			if (typeof ref === 'string' && !ids.has(ref)) add([...field, r], `refers to \`${ref}\`, which is not an item of this plan`);
+		});
+	list(plan['reportVerifications']).forEach((v, vi) => refs(record(v)['items'], ['reportVerifications', vi, 'items']));
+	const sqlDir = text(plan['sqlDir']) ?? '../sql';
+	const seen = new Map<string, string>();
 	for (const {item, path: itemPath} of itemPaths) {
-		const previous = seen.get(item.id);
-		if (previous) add([...itemPath, 'id'], `duplicate item id \`${item.id}\` (first used at ${previous})`);
-		else seen.set(item.id, formatPath(itemPath));
-		if (item.timeline && !timelineIds.has(item.timeline)) add([...itemPath, 'timeline'], `no timeline row has the id \`${item.timeline}\``);
-		if (item.onFailure && !matrixIds.has(item.onFailure)) add([...itemPath, 'onFailure'], `no decision-matrix row has the id \`${item.onFailure}\``);
-		const refs = (list: readonly string[] | undefined, field: PropertyKey[]) =>
-			list?.forEach((ref, r) => {
-				if (!ids.has(ref)) add([...field, r], `refers to \`${ref}\`, which is not an item of this plan`);
-			});
-		if (item.kind === 'criterion') refs(item.items, [...itemPath, 'items']);
-		if (item.kind === 'sql-file') refs(item.reverts, [...itemPath, 'reverts']);
-		if (item.kind === 'gate') {
-			item.go.forEach((c, ci) => refs(c.items, [...itemPath, 'go', ci, 'items']));
-			item.noGo.forEach((c, ci) => refs(c.items, [...itemPath, 'noGo', ci, 'items']));
+		const id = text(item['id']);
+		const kind = text(item['kind']);
+		if (id) {
+			const previous = seen.get(id);
+			if (previous) add([...itemPath, 'id'], `duplicate item id \`${id}\` (first used at ${previous})`);
+			else seen.set(id, formatPath(itemPath));
 		}
-		if (item.kind === 'action' && options.actions && !options.actions.includes(item.action)) {
-			add([...itemPath, 'action'], `unknown action \`${item.action}\`; known actions: ${options.actions.join(', ')}`);
+		const timeline = text(item['timeline']);
+		if (timeline && !timelineIds.has(timeline)) add([...itemPath, 'timeline'], `no timeline row has the id \`${timeline}\``);
+		const onFailure = text(item['onFailure']);
+		if (onFailure && !matrixIds.has(onFailure)) add([...itemPath, 'onFailure'], `no decision-matrix row has the id \`${onFailure}\``);
+		if (kind === 'criterion') refs(item['items'], [...itemPath, 'items']);
+		if (kind === 'sql-file') refs(item['reverts'], [...itemPath, 'reverts']);
+		if (kind === 'gate') {
+			list(item['go']).forEach((c, ci) => refs(record(c)['items'], [...itemPath, 'go', ci, 'items']));
+			list(item['noGo']).forEach((c, ci) => refs(record(c)['items'], [...itemPath, 'noGo', ci, 'items']));
 		}
-		if (item.kind === 'sql-file') {
-			const resolved = path.resolve(path.dirname(file), plan.sqlDir, item.file);
-			if (!existsSync(resolved)) add([...itemPath, 'file'], `the SQL file ${item.file} does not exist (looked for ${resolved})`);
+		const action = text(item['action']);
+		if (kind === 'action' && action && options.actions && !options.actions.includes(action)) {
+			add([...itemPath, 'action'], `unknown action \`${action}\`; known actions: ${options.actions.join(', ')}`);
+		}
+		const sqlFile = text(item['file']);
+		if (kind === 'sql-file' && sqlFile) {
+			const resolved = path.resolve(path.dirname(file), sqlDir, sqlFile);
+			if (!existsSync(resolved)) add([...itemPath, 'file'], `the SQL file ${sqlFile} does not exist (looked for ${resolved})`);
 		}
 	}
-	return {plan, problems: sortProblems(problems)};
 }
 
 function sortProblems(problems: PlanProblem[]): PlanProblem[] {
