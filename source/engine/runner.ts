@@ -358,9 +358,21 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		}
 	}
 
-	async function runRollback(level: number, reason: string): Promise<void> {
+	async function runRollback(level: number, reason: string, confirmFirst = false): Promise<void> {
 		const levelDef = plan.plan.rollback.find((l) => l.level === level);
 		if (!levelDef) throw new Stop('failed', `The plan has no rollback level ${level}.`);
+		if (confirmFirst && levelDef.confirm) {
+			// Asked before anything of the level runs (the TUI's rollback menu asks in controller.rollback).
+			const expectText = levelDef.confirm === 'database-name' ? databaseName : 'yes';
+			if (options.mode === 'yes') {
+				if (levelDef.confirm === 'database-name' && options.confirmDatabase !== expectText) {
+					throw new Stop('stopped-at-gate', `Rollback level ${level} (${levelDef.title}) needs the database name: pass --confirm-database ${expectText}. Nothing was changed.`);
+				}
+			} else {
+				const decision = await wait({itemId: levelDef.items[0]!.id, reason: 'typed-confirm', prompt: `${levelDef.title}: ${levelDef.why ?? ''} Type ${levelDef.confirm === 'database-name' ? 'the database name' : 'yes'} to start it.`, expectText});
+				if (decision.type !== 'confirm' || decision.typed !== expectText) throw new Stop('quit', `Rollback level ${level} was not confirmed; nothing was changed.`);
+			}
+		}
 		store.append({type: 'rollback-started', level, reason});
 		store.append({type: 'data', key: 'rollback-in-progress', value: {level, reason}});
 		for (const item of levelDef.items) {
@@ -411,7 +423,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		try {
 			await reconcile();
 			const inProgress = store.current.data['rollback-in-progress'] as {level: number; reason: string} | null | undefined;
-			if (options.rollbackOnly) await runRollback(options.rollbackOnly.level, options.rollbackOnly.reason);
+			if (options.rollbackOnly) await runRollback(options.rollbackOnly.level, options.rollbackOnly.reason, true);
 			if (inProgress) await runRollback(inProgress.level, inProgress.reason);
 			for (const entry of plan.forward) {
 				if (quitRequested) throw new Stop('quit', 'Stopped by the operator; the state is kept: run again with --resume.');

@@ -33,11 +33,15 @@ export function spawnCli(args: readonly string[], env: Record<string, string | u
  * plan-agnostic; a shorter plan keeps fault tests fast). `sqlDir` points at the
  * real sql/ unless another directory is given.
  */
-export function subsetPlan(phaseIds: readonly string[], options: {sqlDir?: string; dir?: string; id?: string} = {}): string {
-	const plan = parse(readFileSync(PLAN, 'utf8')) as Record<string, unknown> & {phases: Array<{id: string}>};
+export function subsetPlan(phaseIds: readonly string[], options: {sqlDir?: string; dir?: string; id?: string; keepRollback?: boolean} = {}): string {
+	type Items = Array<{id: string; reverts?: string[]}>;
+	const plan = parse(readFileSync(PLAN, 'utf8')) as Record<string, unknown> & {phases: Array<{id: string; items: Items}>; rollback: Array<{items: Items}>};
 	plan['phases'] = plan.phases.filter((p) => phaseIds.includes(p.id));
-	// Rollback levels and monitoring refer to items of the whole plan.
-	plan['rollback'] = [];
+	const kept = new Set(plan.phases.flatMap((p) => p.items.map((i) => i.id)));
+	// Rollback levels and monitoring refer to items of the whole plan: keep rollbacks only on request, trimmed to the kept items.
+	plan['rollback'] = options.keepRollback
+		? plan.rollback.map((level) => ({...level, items: level.items.map((i) => (i.reverts ? {...i, reverts: i.reverts.filter((r) => kept.has(r))} : i))}))
+		: [];
 	plan['monitoring'] = [];
 	plan['sqlDir'] = options.sqlDir ?? path.join(ROOT, 'sql');
 	if (options.id) plan['id'] = options.id;

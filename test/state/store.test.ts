@@ -1,0 +1,127 @@
+/**
+ * State on disk: the journal is the truth, the conf snapshot a cache. A torn
+ * journal tail, a corrupt snapshot and a snapshot behind the journal are all
+ * detected, explained and repaired from the journal; a corrupt journal line is
+ * refused with its line number. Secrets never reach the disk.
+ */
+import {describe, expect, it} from 'vitest';
+import {appendFileSync, readFileSync, writeFileSync, existsSync} from 'node:fs';
+import path from 'node:path';
+import {StateStore, readJournal, readState} from '../../source/state/store.js';
+import {tempDir} from '../helpers/cli.js';
+import type {EngineEventInput} from '../../source/engine/types.js';
+
+const started: EngineEventInput = {type: 'run-started', runId: 'r1', planId: 'p', planTitle: 'Plan', planSha256: 'abc', target: 'u@h:5432/db', resumed: false, pid: 1, host: 'h', mode: 'yes'};
+const evidence = {startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000};
+
+function freshStore(secrets: string[] = []): {dir: string; store: StateStore; repairs: string[]} {
+	const dir = tempDir('state');
+	const repairs: string[] = [];
+	const store = StateStore.open({dir, secrets, onRepair: (m) => repairs.push(m)});
+	return {dir, store, repairs};
+}
+
+describe('state store', () => {
+	it('folds events into the snapshot and journals each one with a sequence number', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
+		store.append({type: 'item-passed', itemId: 'a', evidence});
+		store.close();
+		const snapshot = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {lastSeq: number; items: Record<string, {status: string}>};
+		expect(snapshot.lastSeq).toBe(3);
+		expect(snapshot.items['a']!.status).toBe('passed');
+		expect(readJournal(dir).events.map((e) => [e.seq, e.type])).toEqual([[1, 'run-started'], [2, 'item-started'], [3, 'item-passed']]);
+	});
+
+	it('cuts off a torn last journal line, says so, and keeps every complete event', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
+		store.close();
+		appendFileSync(path.join(dir, 'journal.jsonl'), '{"type":"item-passed","itemId":"a","ev');
+		const repairs: string[] = [];
+		const reopened = StateStore.open({dir, secrets: [], onRepair: (m) => repairs.push(m)});
+		expect(repairs.join('\n')).toMatch(/torn line .* cut off at byte \d+/);
+		expect(reopened.current.items['a']!.status).toBe('running');
+		reopened.append({type: 'item-passed', itemId: 'a', evidence});
+		reopened.close();
+		expect(readJournal(dir).events.map((e) => e.type)).toEqual(['run-started', 'item-started', 'item-passed']);
+	});
+
+	it('rebuilds a corrupt snapshot from the journal and keeps the corrupt file aside', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
+		store.append({type: 'item-passed', itemId: 'a', evidence});
+		store.close();
+		writeFileSync(path.join(dir, 'state.json'), '{"version":1,"items":{"a":{"sta');
+		const repairs: string[] = [];
+		const reopened = StateStore.open({dir, secrets: [], onRepair: (m) => repairs.push(m)});
+		expect(repairs.join('\n')).toMatch(/snapshot .* is corrupt or truncated .* moved to .*state\.json\.corrupt-\d+ and rebuilt from the journal/);
+		expect(reopened.current.items['a']!.status).toBe('passed');
+		expect(reopened.current.lastSeq).toBe(3);
+		reopened.close();
+		expect(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).lastSeq).toBe(3);
+	});
+
+	it('rebuilds a snapshot that is behind the journal (killed between the two writes)', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.close();
+		const stale = readFileSync(path.join(dir, 'state.json'), 'utf8');
+		const again = StateStore.open({dir, secrets: []});
+		again.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
+		again.close();
+		writeFileSync(path.join(dir, 'state.json'), stale);
+		const repairs: string[] = [];
+		const reopened = StateStore.open({dir, secrets: [], onRepair: (m) => repairs.push(m)});
+		expect(repairs.join('\n')).toMatch(/behind the journal \(seq 1 vs 2\)/);
+		expect(reopened.current.items['a']!.status).toBe('running');
+		reopened.close();
+	});
+
+	it('refuses a journal with a corrupt line in the middle, naming the line and what to do', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.close();
+		appendFileSync(path.join(dir, 'journal.jsonl'), 'garbage that is not json\n{"seq":3,"type":"note","text":"x","at":"2026-01-01T00:00:00Z"}\n');
+		expect(() => StateStore.open({dir, secrets: []})).toThrow(/The journal .* is corrupt at line 2 .* runbook will not guess/s);
+	});
+
+	it('writes no secret to the journal or the snapshot, even inside event text', () => {
+		const secret = 'S3cr3t-Pa55-word';
+		const {dir, store} = freshStore([secret]);
+		store.append(started);
+		store.append({type: 'output', itemId: 'a', stream: 'stderr', line: `connecting to postgres://app:${secret}@db/x failed for ${secret}`});
+		store.append({type: 'note', text: `the password is ${secret}`});
+		store.close();
+		for (const file of ['journal.jsonl', 'state.json']) {
+			const text = readFileSync(path.join(dir, file), 'utf8');
+			expect(text).not.toContain(secret);
+			expect(text).toContain('****');
+		}
+	});
+
+	it('reads a state directory without writing to it (watch and status)', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.close();
+		const before = readFileSync(path.join(dir, 'journal.jsonl'), 'utf8');
+		const {state} = readState(dir);
+		expect(state.runId).toBe('r1');
+		expect(readFileSync(path.join(dir, 'journal.jsonl'), 'utf8')).toBe(before);
+		expect(existsSync(path.join(dir, 'activity.json'))).toBe(false);
+	});
+
+	it('bounds what output a single attempt writes to the journal', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
+		for (let i = 0; i < 5000; i++) store.append({type: 'output', itemId: 'a', stream: 'stdout', line: `line ${i}`});
+		store.close();
+		const outputs = readJournal(dir).events.filter((e) => e.type === 'output');
+		expect(outputs).toHaveLength(400);
+		expect(store.current.items['a']!.liveTail).toEqual(Array.from({length: 12}, (_, i) => `line ${4988 + i}`));
+	});
+});
