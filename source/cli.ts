@@ -9,7 +9,7 @@ import path from 'node:path';
 import {parseCli, HELP, type CliOptions} from './cli/options.js';
 import {isUserError, errorMessage} from './errors.js';
 import {maskUrl} from './db/target.js';
-import {projectRoot} from './sandbox/prepare.js';
+import {projectRoot} from './paths.js';
 
 async function main(argv: readonly string[]): Promise<number> {
 	const options: CliOptions = parseCli(argv);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {createDatabase, type SandboxServer} from '../sandbox/server.js';
-import {projectRoot} from '../sandbox/prepare.js';
+import {projectRoot} from '../paths.js';
 import type {Target} from '../db/target.js';
 
 export const CLI = path.join(projectRoot, 'dist', 'cli.js');

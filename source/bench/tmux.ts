@@ -9,7 +9,7 @@ import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {runChild} from '../proc/child.js';
 import type {TapReport} from './pty-tap.js';
-import {projectRoot} from '../sandbox/prepare.js';
+import {projectRoot} from '../paths.js';
 
 const TAP = path.join(projectRoot, 'dist', 'bench', 'pty-tap.js');
 

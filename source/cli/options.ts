@@ -5,7 +5,7 @@
 import {parseArgs} from 'node:util';
 import path from 'node:path';
 import {UserError} from '../errors.js';
-import {projectRoot} from '../sandbox/prepare.js';
+import {projectRoot} from '../paths.js';
 
 export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rollback', 'verify-backup', 'monitor', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];

@@ -9,13 +9,14 @@ import {loadPlan, type LoadedPlan} from '../plan/load.js';
 import {ACTION_NAMES} from '../engine/executors/index.js';
 import {startRun} from '../engine/runner.js';
 import type {RunSettings} from '../engine/context.js';
-import {StateStore, defaultStateRoot, readJournal, stateDirFor} from '../state/store.js';
+import {existsSync} from 'node:fs';
+import {StateStore, defaultStateRoot, loadState, stateDirFor} from '../state/store.js';
 import {parseTarget} from '../db/target.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {resolveTarget, type ResolvedTarget} from './target.js';
 import {formatEvent, exitCodeFor} from './plain.js';
-import {replay} from '../state/reduce.js';
+import type {RunState} from '../engine/types.js';
 
 export function loadPlanForCli(options: CliOptions): LoadedPlan {
 	return loadPlan(options.planFile, {actions: ACTION_NAMES});
@@ -72,19 +73,19 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 	const stateRoot = options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot();
 	const preTarget = options.databaseUrl ? parseTarget(options.databaseUrl) : undefined;
 	const stateDir = stateDirForRun(options, plan.plan.id, preTarget?.display ?? 'sandbox');
-	const previous = readJournal(stateDir).events;
-	if (previous.length > 0 && !options.resume && !rollback) {
+	const previous = existsSync(stateDir) ? loadState(stateDir).state : undefined;
+	if (previous && previous.lastSeq > 0 && !options.resume && !rollback) {
 		if (fresh) {
 			const archived = StateStore.archive(stateDir);
 			if (archived && !isSandbox) log(`the previous run's state was archived to ${archived}`);
 		} else {
-			const prior = replay(previous);
+			const prior = previous;
 			throw new UserError(
 				`A run of ${plan.plan.id} on ${prior.target} already has state in ${stateDir} (status ${prior.status}, ${Object.values(prior.items).filter((i) => i.status === 'passed').length} items passed). Continue it with --resume, or archive it and start over with --fresh.`,
 			);
 		}
 	}
-	if (options.resume && previous.length === 0 && !rollback) {
+	if (options.resume && !previous?.lastSeq && !rollback) {
 		log(`no earlier run in ${stateDir}: starting a new run`);
 	}
 	const resolved = await resolveTarget({
@@ -147,6 +148,6 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 	return exitCode;
 }
 
-function* replayLines(state: ReturnType<typeof replay>): Generator<string> {
+function* replayLines(state: RunState): Generator<string> {
 	if (Object.values(state.items).some((i) => i.status === 'passed')) yield `(resuming: ${Object.values(state.items).filter((i) => i.status === 'passed').length} items already passed)`;
 }

@@ -157,7 +157,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 			stateDir: options.stateDir,
 			signal: abort.signal,
 			state: () => store.current,
-			output: (line, stream = 'stdout') => store.append({type: 'output', itemId: item.id, stream, line: redact(line, target.secrets)}),
+			output: (line, stream = 'stdout') => store.appendOutput(item.id, stream, line),
 			progress: (message, fraction) => store.append({type: 'progress', itemId: item.id, message: redact(message, target.secrets), ...(fraction === undefined ? {} : {fraction})}),
 			setData: (key, value) => store.append({type: 'data', key, value}),
 			suspendConnections: async () => {

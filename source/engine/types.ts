@@ -110,6 +110,8 @@ export type RunState = {
 	readonly data: Readonly<Record<string, unknown>>;
 	readonly notes: ReadonlyArray<{readonly at: string; readonly text: string; readonly by?: string}>;
 	readonly rollbacks: ReadonlyArray<{readonly at: string; readonly level: number; readonly reason: string}>;
+	/** In the snapshot only: the journal's length in bytes when the snapshot was written (where a reader continues). */
+	readonly journalBytes?: number;
 };
 
 export const LIVE_TAIL_LINES = 12;

@@ -3,7 +3,7 @@
  * short server-selection and connect timeouts and a pool of one. Errors are
  * classified (refused, timeout, auth failed, TLS, DNS) and masked.
  */
-import {MongoClient} from 'mongodb';
+import type {MongoClient} from 'mongodb';
 import {redact} from '../db/target.js';
 import {errorMessage} from '../errors.js';
 import {parseServiceUrl, type ServiceUrl} from '../railway/parse-url.js';
@@ -65,7 +65,7 @@ export async function pingMongo(input: string | ServiceUrl, options: MongoProbeO
 	const timeoutMs = options.timeoutMs ?? 3000;
 	let client: MongoClient | undefined;
 	try {
-		client = new MongoClient(url.raw, {
+		client = new (await import('mongodb')).MongoClient(url.raw, {
 			serverSelectionTimeoutMS: timeoutMs,
 			connectTimeoutMS: timeoutMs,
 			socketTimeoutMS: timeoutMs,

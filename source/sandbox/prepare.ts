@@ -4,15 +4,14 @@
  * data at a given scale.
  */
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import type {Target} from '../db/target.js';
 import {runPsql} from '../proc/psql.js';
 import {UserError} from '../errors.js';
 import {seedData, type SeedOptions} from './data.js';
 
-/** The project root (where sql/ and runbook/ live), from dist/… or source/…. */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const sqlDir = path.join(projectRoot, 'sql');
+import {sqlDir} from '../paths.js';
+
+export {projectRoot, sqlDir} from '../paths.js';
 
 export const PREREQUISITES = [
 	'001_create_platform_schema.sql',

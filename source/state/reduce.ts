@@ -126,8 +126,38 @@ function reduceEvent(state: RunState, event: EngineEvent): RunState {
 	}
 }
 
-export function replay(events: Iterable<EngineEvent>): RunState {
-	let state = emptyState();
-	for (const event of events) state = reduce(state, event);
+/**
+ * Folds events into a state. Output lines are the bulk of a long journal;
+ * they only move an item's bounded live tail, so they are gathered on the side
+ * and applied once before the next other event (same result as reducing each).
+ */
+export function replay(events: Iterable<EngineEvent>, from: RunState = emptyState()): RunState {
+	let state = from;
+	const tails = new Map<string, string[]>();
+	let last: EngineEvent | undefined;
+	const flush = () => {
+		if (tails.size === 0) return;
+		const items = {...state.items};
+		for (const [itemId, lines] of tails) {
+			const item = items[itemId] ?? initialItem;
+			const tail = [...(item.liveTail ?? []), ...lines];
+			items[itemId] = {...item, liveTail: tail.length > LIVE_TAIL_LINES ? tail.slice(-LIVE_TAIL_LINES) : tail};
+		}
+		tails.clear();
+		state = {...state, items, ...(last ? {lastSeq: last.seq, updatedAt: last.at} : {})};
+	};
+	for (const event of events) {
+		if (event.type === 'output') {
+			let lines = tails.get(event.itemId);
+			if (!lines) tails.set(event.itemId, (lines = []));
+			lines.push(event.line);
+			if (lines.length > LIVE_TAIL_LINES * 4) lines.splice(0, lines.length - LIVE_TAIL_LINES);
+			last = event;
+			continue;
+		}
+		flush();
+		state = reduce(state, event);
+	}
+	flush();
 	return state;
 }

@@ -10,12 +10,13 @@
  * torn last journal line (a crash mid-write) is cut off and reported; a
  * corrupt line in the middle stops with its line number.
  */
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync, readdirSync} from 'node:fs';
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import Conf from 'conf';
 import type {EngineEvent, EngineEventInput, RunState} from '../engine/types.js';
-import {emptyState, reduce, replay} from './reduce.js';
+import {reduce, replay} from './reduce.js';
+import {LIVE_TAIL_LINES} from '../engine/types.js';
 import {UserError} from '../errors.js';
 import {redact} from '../db/target.js';
 
@@ -44,10 +45,30 @@ export type JournalRead = {
 	readonly goodBytes: number;
 };
 
-export function readJournal(dir: string): JournalRead {
+function readFrom(file: string, start: number): string {
+	const size = statSync(file).size;
+	if (start <= 0) return readFileSync(file, 'utf8');
+	if (start >= size) return '';
+	const buffer = Buffer.alloc(size - start);
+	const fd = openSync(file, 'r');
+	try {
+		let read = 0;
+		while (read < buffer.length) {
+			const n = readSync(fd, buffer, read, buffer.length - read, start + read);
+			if (n === 0) break;
+			read += n;
+		}
+		return buffer.subarray(0, read).toString('utf8');
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/** Reads the journal's events (from byte `start`, a line boundary); `goodBytes` is absolute. */
+export function readJournal(dir: string, start = 0): JournalRead {
 	const file = path.join(dir, JOURNAL);
 	if (!existsSync(file)) return {events: [], goodBytes: 0};
-	const text = readFileSync(file, 'utf8');
+	const text = readFrom(file, start);
 	const events: EngineEvent[] = [];
 	let offset = 0;
 	let lineNo = 0;
@@ -56,7 +77,7 @@ export function readJournal(dir: string): JournalRead {
 		lineNo += 1;
 		if (end === -1) {
 			// No newline: the last write was torn. Everything before it is intact.
-			return {events, tornTail: text.slice(offset, offset + 80), goodBytes: Buffer.byteLength(text.slice(0, offset))};
+			return {events, tornTail: text.slice(offset, offset + 80), goodBytes: start + Buffer.byteLength(text.slice(0, offset))};
 		}
 		const line = text.slice(offset, end);
 		offset = end + 1;
@@ -65,11 +86,65 @@ export function readJournal(dir: string): JournalRead {
 			events.push(JSON.parse(line) as EngineEvent);
 		} catch {
 			throw new UserError(
-				`The journal ${file} is corrupt at line ${lineNo} (${JSON.stringify(line.slice(0, 60))}…): it is not a JSON event. The journal is the record of what ran; runbook will not guess. Restore the file from a copy, or move the state directory ${dir} aside and check the database (the ledger table runbook.applied_migrations says which migrations are applied) before starting a fresh run with --fresh.`,
+				`The journal ${file} is corrupt at ${start > 0 ? `line ${lineNo} after byte ${start}` : `line ${lineNo}`} (${JSON.stringify(line.slice(0, 60))}…): it is not a JSON event. The journal is the record of what ran; runbook will not guess. Restore the file from a copy, or move the state directory ${dir} aside and check the database (the ledger table runbook.applied_migrations says which migrations are applied) before starting a fresh run with --fresh.`,
 			);
 		}
 	}
-	return {events, goodBytes: Buffer.byteLength(text)};
+	return {events, goodBytes: start + Buffer.byteLength(text)};
+}
+
+export type LoadedState = {
+	readonly state: RunState;
+	/** Byte length of the journal's complete lines (where a reader continues). */
+	readonly offset: number;
+	readonly tornTail?: string;
+	/** Why the snapshot could not be used, if it could not. */
+	readonly snapshotProblem?: string;
+};
+
+function parseSnapshot(dir: string): {state?: RunState; problem?: string} {
+	const file = path.join(dir, SNAPSHOT);
+	if (!existsSync(file)) return {problem: 'missing'};
+	try {
+		const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
+		if (state.version !== 1 || typeof state.lastSeq !== 'number' || typeof state.items !== 'object') return {problem: 'not a runbook state'};
+		return {state};
+	} catch (error) {
+		return {problem: (error as Error).message.split('\n')[0]};
+	}
+}
+
+/**
+ * The state of a directory, fast: the snapshot plus the journal written after
+ * it (the snapshot records the journal's length). Falls back to replaying the
+ * whole journal when the snapshot is missing, corrupt or does not line up.
+ */
+export function loadState(dir: string): LoadedState {
+	const snap = parseSnapshot(dir);
+	const bytes = snap.state?.journalBytes;
+	if (snap.state && typeof bytes === 'number' && existsSync(path.join(dir, JOURNAL)) && statSync(path.join(dir, JOURNAL)).size >= bytes) {
+		let tail: JournalRead;
+		try {
+			tail = readJournal(dir, bytes);
+		} catch {
+			// A corrupt line: read from the start so the error names its exact line.
+			tail = readJournal(dir);
+		}
+		const first = tail.events[0];
+		if (!first || first.seq === snap.state.lastSeq + 1 || first.seq <= snap.state.lastSeq) {
+			const {journalBytes: _drop, ...base} = snap.state;
+			void _drop;
+			const fresh = tail.events.filter((e) => e.seq > snap.state!.lastSeq);
+			return {state: replay(fresh, base as RunState), offset: tail.goodBytes, ...(tail.tornTail === undefined ? {} : {tornTail: tail.tornTail})};
+		}
+	}
+	const journal = readJournal(dir);
+	return {
+		state: replay(journal.events),
+		offset: journal.goodBytes,
+		...(journal.tornTail === undefined ? {} : {tornTail: journal.tornTail}),
+		...(snap.problem || journal.events.length > 0 ? {snapshotProblem: snap.problem ?? `behind the journal (seq ${snap.state?.lastSeq ?? 'none'})`} : {}),
+	};
 }
 
 export type OpenStoreOptions = {
@@ -89,7 +164,12 @@ export class StateStore {
 	private outputCounts = new Map<string, number>();
 	private readonly listeners = new Set<(event: EngineEvent, state: RunState) => void>();
 
-	private constructor(dir: string, state: RunState, fd: number, conf: Conf<Record<string, unknown>>, secrets: readonly string[]) {
+	private bytes: number;
+	private readonly tails = new Map<string, {lines: string[]; count: number}>();
+	private flushTimer: NodeJS.Timeout | undefined;
+
+	private constructor(dir: string, state: RunState, fd: number, conf: Conf<Record<string, unknown>>, secrets: readonly string[], bytes: number) {
+		this.bytes = bytes;
 		this.dir = dir;
 		this.state = state;
 		this.fd = fd;
@@ -109,26 +189,25 @@ export class StateStore {
 		} catch (error) {
 			throw new UserError(`The state directory ${dir} could not be created (${(error as NodeJS.ErrnoException).code}). Give a writable directory with --state-dir.`, {cause: error});
 		}
-		const journal = readJournal(dir);
 		const journalFile = path.join(dir, JOURNAL);
-		if (journal.tornTail !== undefined) {
-			truncateSync(journalFile, journal.goodBytes);
-			options.onRepair?.(`The journal ended with a torn line (a crash during a write); it was cut off at byte ${journal.goodBytes}. The events before it are intact.`);
-		}
-		const fromJournal = replay(journal.events);
 		const conf = openSnapshot(dir, options.onRepair);
-		const snap = conf.store as unknown as Partial<RunState>;
-		if (journal.events.length > 0 && (snap.lastSeq ?? -1) !== fromJournal.lastSeq) {
-			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was behind the journal (seq ${snap.lastSeq ?? 'none'} vs ${fromJournal.lastSeq}); it was rebuilt from the journal.`);
+		const loaded = loadState(dir);
+		if (loaded.tornTail !== undefined) {
+			truncateSync(journalFile, loaded.offset);
+			options.onRepair?.(`The journal ended with a torn line (a crash during a write); it was cut off at byte ${loaded.offset}. The events before it are intact.`);
 		}
-		conf.store = fromJournal as unknown as Record<string, unknown>;
+		const fromJournal = loaded.state;
+		if (loaded.snapshotProblem && loaded.snapshotProblem !== 'missing' && fromJournal.lastSeq > 0) {
+			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was not usable (${loaded.snapshotProblem}); the state was rebuilt from the journal (seq ${fromJournal.lastSeq}).`);
+		}
+		conf.store = {...fromJournal, journalBytes: loaded.offset} as unknown as Record<string, unknown>;
 		let fd: number;
 		try {
 			fd = openSync(journalFile, 'a', 0o600);
 		} catch (error) {
 			throw new UserError(`The journal ${journalFile} cannot be opened for writing (${(error as NodeJS.ErrnoException).code}). Check the permissions of ${dir}.`, {cause: error});
 		}
-		return new StateStore(dir, fromJournal, fd, conf, options.secrets);
+		return new StateStore(dir, fromJournal, fd, conf, options.secrets, loaded.offset);
 	}
 
 	get current(): RunState {
@@ -145,24 +224,63 @@ export class StateStore {
 		const event = {...input, seq: this.state.lastSeq + 1, at: new Date().toISOString()} as EngineEvent;
 		const clean = this.scrub(event);
 		const isChatter = clean.type === 'output' || clean.type === 'progress';
-		let journaled = true;
-		if (clean.type === 'output') {
-			const key = `${clean.itemId}`;
-			const count = (this.outputCounts.get(key) ?? 0) + 1;
-			this.outputCounts.set(key, count);
-			journaled = count <= OUTPUT_LINES_PER_ATTEMPT;
+		if (!isChatter) this.flushOutput();
+		if (clean.type === 'item-started') {
+			this.outputCounts.delete(clean.itemId);
+			this.tails.delete(clean.itemId);
 		}
-		if (clean.type === 'item-started') this.outputCounts.delete(clean.itemId);
-		if (journaled || !isChatter) {
-			this.write(`${JSON.stringify(clean)}\n`, !isChatter);
-			this.state = reduce(this.state, clean);
-		} else {
-			// Not journaled: keep the live tail in memory only (the seq does not advance).
-			this.state = reduce(this.state, {...clean, seq: this.state.lastSeq});
-		}
-		if (!isChatter) this.conf.store = this.state as unknown as Record<string, unknown>;
+		this.write(`${JSON.stringify(clean)}\n`, !isChatter);
+		this.state = reduce(this.state, clean);
+		if (!isChatter) this.conf.store = {...this.state, journalBytes: this.bytes} as unknown as Record<string, unknown>;
 		for (const listener of this.listeners) listener(clean, this.state);
 		return clean;
+	}
+
+	/**
+	 * A line of a child's output. The first lines of each attempt are journaled
+	 * one by one; after that only a bounded tail is kept and folded into the
+	 * state at most every 100 ms, so a child printing megabytes per second
+	 * costs constant memory and leaves the event loop free for the screen and
+	 * the keys. The evidence keeps the last lines either way.
+	 */
+	appendOutput(itemId: string, stream: 'stdout' | 'stderr' | 'info', line: string): void {
+		const count = (this.outputCounts.get(itemId) ?? 0) + 1;
+		this.outputCounts.set(itemId, count);
+		if (count <= OUTPUT_LINES_PER_ATTEMPT) {
+			this.append({type: 'output', itemId, stream, line});
+			if (count === OUTPUT_LINES_PER_ATTEMPT) {
+				this.append({type: 'output', itemId, stream: 'info', line: `… more output follows: only the first ${OUTPUT_LINES_PER_ATTEMPT} lines are journaled; the live tail and the evidence keep the last lines`});
+			}
+			return;
+		}
+		let tail = this.tails.get(itemId);
+		if (!tail) this.tails.set(itemId, (tail = {lines: [], count: 0}));
+		tail.lines.push(line);
+		tail.count += 1;
+		if (tail.lines.length > LIVE_TAIL_LINES * 4) tail.lines.splice(0, tail.lines.length - LIVE_TAIL_LINES);
+		this.flushTimer ??= setTimeout(() => this.flushOutput(), 100);
+	}
+
+	/** Folds the pending output tails into the state (one update per item) and tells the listeners. */
+	flushOutput(): void {
+		if (this.flushTimer) clearTimeout(this.flushTimer);
+		this.flushTimer = undefined;
+		if (this.tails.size === 0) return;
+		const items = {...this.state.items};
+		const touched: Array<[string, number]> = [];
+		for (const [itemId, tail] of this.tails) {
+			const item = items[itemId];
+			if (!item) continue;
+			const lines = [...(item.liveTail ?? []), ...tail.lines.map((l) => redact(l, this.secrets))].slice(-LIVE_TAIL_LINES);
+			items[itemId] = {...item, liveTail: lines};
+			touched.push([itemId, (this.outputCounts.get(itemId) ?? 0)]);
+		}
+		this.tails.clear();
+		this.state = {...this.state, items};
+		for (const [itemId, count] of touched) {
+			const event = {type: 'progress', itemId, message: `${count} lines of output so far`, seq: this.state.lastSeq, at: new Date().toISOString()} as EngineEvent;
+			for (const listener of this.listeners) listener(event, this.state);
+		}
 	}
 
 	private scrub(event: EngineEvent): EngineEvent {
@@ -176,6 +294,7 @@ export class StateStore {
 		let written = 0;
 		try {
 			while (written < buffer.length) written += writeSync(this.fd, buffer, written);
+			this.bytes += buffer.length;
 			if (sync) fsyncSync(this.fd);
 		} catch (error) {
 			const code = (error as NodeJS.ErrnoException).code;
@@ -189,6 +308,7 @@ export class StateStore {
 	}
 
 	close(): void {
+		this.flushOutput();
 		try {
 			closeSync(this.fd);
 		} catch {
@@ -235,18 +355,6 @@ function openSnapshot(dir: string, onRepair?: (message: string) => void): Conf<R
 }
 
 /** Read-only view of a state directory for `status` and `watch`: never takes a lock, never writes. */
-export function readState(dir: string): {state: RunState; events: EngineEvent[]} {
-	const journal = readJournal(dir);
-	if (journal.events.length === 0) {
-		const file = path.join(dir, SNAPSHOT);
-		if (existsSync(file)) {
-			try {
-				return {state: JSON.parse(readFileSync(file, 'utf8')) as RunState, events: []};
-			} catch {
-				// fall through to an empty state
-			}
-		}
-		return {state: emptyState(), events: []};
-	}
-	return {state: replay(journal.events), events: journal.events};
+export function readState(dir: string): {state: RunState} {
+	return {state: loadState(dir).state};
 }

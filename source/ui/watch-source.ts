@@ -10,7 +10,7 @@ import type {DbActivity} from '../engine/controller.js';
 import type {EngineEvent, RunState} from '../engine/types.js';
 import type {LoadedPlan} from '../plan/load.js';
 import {emptyState, reduce} from '../state/reduce.js';
-import {JOURNAL, readState} from '../state/store.js';
+import {JOURNAL, readState, loadState} from '../state/store.js';
 import type {RunSnapshot} from './run-snapshot.js';
 
 export const ACTIVITY_FILE = 'activity.json';
@@ -89,13 +89,10 @@ export function createWatchSource(stateDir: string, plan: LoadedPlan, options: W
 			state = readState(stateDir).state;
 			return;
 		}
-		const text = readFileSync(journalFile, 'utf8');
-		// Up to the last newline: a torn last line is read once it is complete.
-		const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-		let next = emptyState();
-		for (const journalLine of complete.split('\n')) next = fold(next, journalLine);
-		state = next.lastSeq === 0 && complete === '' ? readState(stateDir).state : next;
-		offset = Buffer.byteLength(complete);
+		// The snapshot plus the journal after it (a 100 000-event journal is not replayed from the start).
+		const loaded = loadState(stateDir);
+		state = loaded.state;
+		offset = loaded.offset;
 	};
 
 	const readNew = (): boolean => {

@@ -65,7 +65,7 @@ describe('state store', () => {
 		expect(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).lastSeq).toBe(3);
 	});
 
-	it('rebuilds a snapshot that is behind the journal (killed between the two writes)', () => {
+	it('catches a snapshot that is behind the journal up from the journal written after it (killed between the two writes)', () => {
 		const {dir, store} = freshStore();
 		store.append(started);
 		store.close();
@@ -74,9 +74,8 @@ describe('state store', () => {
 		again.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
 		again.close();
 		writeFileSync(path.join(dir, 'state.json'), stale);
-		const repairs: string[] = [];
-		const reopened = StateStore.open({dir, secrets: [], onRepair: (m) => repairs.push(m)});
-		expect(repairs.join('\n')).toMatch(/behind the journal \(seq 1 vs 2\)/);
+		const reopened = StateStore.open({dir, secrets: []});
+		expect(reopened.current.lastSeq).toBe(2);
 		expect(reopened.current.items['a']!.status).toBe('running');
 		reopened.close();
 	});
@@ -118,10 +117,11 @@ describe('state store', () => {
 		const {dir, store} = freshStore();
 		store.append(started);
 		store.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
-		for (let i = 0; i < 5000; i++) store.append({type: 'output', itemId: 'a', stream: 'stdout', line: `line ${i}`});
+		for (let i = 0; i < 5000; i++) store.appendOutput('a', 'stdout', `line ${i}`);
 		store.close();
 		const outputs = readJournal(dir).events.filter((e) => e.type === 'output');
-		expect(outputs).toHaveLength(400);
+		expect(outputs).toHaveLength(401);
+		expect(outputs.at(-1)).toMatchObject({stream: 'info', line: expect.stringMatching(/only the first 400 lines are journaled/)});
 		expect(store.current.items['a']!.liveTail).toEqual(Array.from({length: 12}, (_, i) => `line ${4988 + i}`));
 	});
 });
