@@ -14,7 +14,7 @@ import type pg from 'pg';
 import {redact, type Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {POSTGRES_CLIENT_HINT, runChild, type ChildLine} from '../proc/child.js';
-import {withBackupClient} from './connect.js';
+import {withClient} from '../db/connect.js';
 import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from './precheck.js';
 import {sha256File} from './sha256-file.js';
 import {countRowsWith, type TableCount} from './row-counts.js';
@@ -261,7 +261,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 	};
 
 	try {
-		return await withBackupClient(target, async (client) => {
+		return await withClient(target, 'runbook-backup', async (client) => {
 			const snapshot = await holdSnapshot(client, options.countRows ?? true, options.schemas);
 			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, snapshot: snapshot.id, schemas: options.schemas});
 			const timer = setInterval(() => void report('dumping'), options.progressIntervalMs ?? 300);

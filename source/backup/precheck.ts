@@ -7,7 +7,7 @@ import {statfs} from 'node:fs/promises';
 import type {Target} from '../db/target.js';
 import {UserError} from '../errors.js';
 import {firstFailure, type BackupCheck} from './check.js';
-import {withBackupClient} from './connect.js';
+import {withClient} from '../db/connect.js';
 import {humanBytes} from './human-bytes.js';
 
 export type PrecheckResult = {
@@ -47,7 +47,7 @@ export function diskSpaceCheck(input: {
 }
 
 export async function databaseSize(target: Target): Promise<number> {
-	return withBackupClient(target, async (client) => {
+	return withClient(target, 'runbook-backup', async (client) => {
 		const {rows} = await client.query<{size: string}>('SELECT pg_database_size(current_database())::text AS size');
 		return Number(rows[0]?.size ?? 0);
 	});
@@ -105,7 +105,7 @@ function listNames(names: readonly string[], limit = 20): string {
 
 /** Can the connecting role read every table (privileges and row-level security)? */
 export async function checkReadAccess(target: Target): Promise<BackupCheck[]> {
-	return withBackupClient(target, async (client) => {
+	return withClient(target, 'runbook-backup', async (client) => {
 		const who = await client.query<{role: string}>('SELECT current_user AS role');
 		const role = who.rows[0]?.role ?? target.user;
 		const unreadable = (await client.query<UnreadableRow>(UNREADABLE_SQL)).rows;

@@ -11,7 +11,7 @@ import {redact, type Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {POSTGRES_CLIENT_HINT, runChild, type ChildLine, type ChildResult} from '../proc/child.js';
 import {runPsql} from '../proc/psql.js';
-import {withBackupClient} from './connect.js';
+import {withClient} from '../db/connect.js';
 import {CopyCounter} from './copy-counter.js';
 import {forEachLine} from './line-stream.js';
 import {compareCounts, countRows, countRowsWith, describeMismatches, type CountMismatch, type TableCount} from './row-counts.js';
@@ -264,7 +264,7 @@ export async function testRestore(options: TestRestoreOptions): Promise<TestRest
 	const scratch = options.admin.withDatabase(name);
 	let objects = 0;
 	try {
-		await withBackupClient(options.admin, (client) => createDatabaseLike(client, name));
+		await withClient(options.admin, 'runbook-backup', (client) => createDatabaseLike(client, name));
 		const run = await restoreInto({
 			file: options.file,
 			format,
@@ -308,7 +308,7 @@ export async function testRestore(options: TestRestoreOptions): Promise<TestRest
 			durationMs: Date.now() - started,
 		};
 	} finally {
-		await withBackupClient(options.admin, (client) => dropDatabaseIfExists(client, name));
+		await withClient(options.admin, 'runbook-backup', (client) => dropDatabaseIfExists(client, name));
 		options.onProgress?.({phase: 'done', objects, elapsedMs: Date.now() - started, lastLine: `dropped ${name}`});
 	}
 }
@@ -399,7 +399,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 	let objects = 0;
 	if (options.mode === 'swap') {
 		const fresh = databaseName(database, `_restore_${stamp()}`);
-		await withBackupClient(maintenance, async (client) => {
+		await withClient(maintenance, 'runbook-backup', async (client) => {
 			progress('terminating');
 			terminated += await terminateSessions(client, database);
 			await createDatabaseLike(client, fresh, database);
@@ -416,7 +416,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		});
 		objects = run.objects;
 		if (run.result.exitCode !== 0) {
-			await withBackupClient(maintenance, (client) => dropDatabaseIfExists(client, fresh));
+			await withClient(maintenance, 'runbook-backup', (client) => dropDatabaseIfExists(client, fresh));
 			throw new UserError(
 				`Restoring ${options.file} into the new database ${fresh} failed (exit code ${run.result.exitCode}); ${database} was not touched and ${fresh} was dropped. The last lines were:\n${failureTail(run.result, secrets)}\nFix the cause above and run the restore again.`,
 			);
@@ -424,7 +424,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		progress('switching', objects);
 		keptDatabase = databaseName(database, `_pre_restore_${stamp()}`);
 		const kept = keptDatabase;
-		await withBackupClient(maintenance, async (client) => {
+		await withClient(maintenance, 'runbook-backup', async (client) => {
 			// Nobody may connect while the names change; the kept database is reopened afterwards.
 			await runFormatted(client, `format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', $1::text)`, [database]);
 			try {
@@ -445,7 +445,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 			await runFormatted(client, `format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', $1::text)`, [kept]);
 		});
 	} else {
-		await withBackupClient(maintenance, async (client) => {
+		await withClient(maintenance, 'runbook-backup', async (client) => {
 			progress('terminating');
 			terminated += await terminateSessions(client, database);
 		});
@@ -468,7 +468,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 	}
 
 	progress('comparing', objects);
-	const {projects, actualCounts} = await withBackupClient(target, async (client) => {
+	const {projects, actualCounts} = await withClient(target, 'runbook-backup', async (client) => {
 		const exists = await client.query<{present: boolean}>(`SELECT to_regclass('platform.projects') IS NOT NULL AS present`);
 		const count = exists.rows[0]?.present ? await client.query<{n: string}>('SELECT COUNT(*)::text AS n FROM platform.projects') : undefined;
 		return {projects: count ? Number(count.rows[0]?.n) : undefined, actualCounts: await countRowsWith(client)};

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type {Target} from '../db/target.js';
-import {withBackupClient} from './connect.js';
+import {withClient} from '../db/connect.js';
 import {unquoteQualified} from './qualified-name.js';
 
 export type TableCount = {
@@ -38,7 +38,7 @@ export async function countRowsWith(client: pg.Client, schemas?: readonly string
 }
 
 export async function countRows(target: Target, schemas?: readonly string[]): Promise<TableCount[]> {
-	return withBackupClient(target, (client) => countRowsWith(client, schemas));
+	return withClient(target, 'runbook-backup', (client) => countRowsWith(client, schemas));
 }
 
 export type CountMismatch = {

@@ -8,7 +8,7 @@
 import {access, stat} from 'node:fs/promises';
 import {constants} from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import {withClient} from '../db/connect.js';
 import type {Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {POSTGRES_CLIENT_HINT, runChild} from '../proc/child.js';
@@ -135,20 +135,11 @@ export async function findClientTool(name: ClientToolName, options: ToolLookupOp
 
 /** The server's version, from `SHOW server_version_num`. */
 export async function serverVersion(target: Target): Promise<PgVersion> {
-	const client = new pg.Client(target.clientConfig({application_name: 'runbook-backup'}));
-	try {
-		await client.connect();
+	return withClient(target, 'runbook-backup', async (client) => {
 		const num = await client.query<{server_version_num: string}>('SHOW server_version_num');
 		const text = await client.query<{server_version: string}>('SHOW server_version');
 		return versionFromServerNum(Number(num.rows[0]?.server_version_num), text.rows[0]?.server_version);
-	} catch (error) {
-		throw new UserError(
-			`Could not read the server version of ${target.display}: ${errorMessage(error)}. Check that the server is reachable and the credentials are right.`,
-			{cause: error},
-		);
-	} finally {
-		await client.end().catch(() => undefined);
-	}
+	});
 }
 
 /** Throws unless the tool's major version is at least the server's. */

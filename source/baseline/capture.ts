@@ -12,7 +12,8 @@
  * baseline taken as them cannot show what the policies cost.
  */
 import {createHash} from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import {connect} from '../db/connect.js';
 import type {ClientBase, QueryConfig, QueryResult, QueryResultRow} from 'pg';
 import type {Target} from '../db/target.js';
 import {redact} from '../db/target.js';
@@ -237,15 +238,7 @@ export async function captureBaseline(options: CaptureOptions): Promise<Baseline
 		client = options.client;
 	} else {
 		const target = options.target!;
-		own = new pg.Client(target.clientConfig({application_name: 'runbook-baseline'}));
-		try {
-			await own.connect();
-		} catch (error) {
-			throw new UserError(
-				`Could not connect to ${target.display} to capture the "${options.label}" baseline: ${redact(errorMessage(error), secrets)}. Check that the server is reachable and the credentials are right, then run the item again.`,
-				{cause: error},
-			);
-		}
+		own = await connect(target, 'runbook-baseline');
 		client = own;
 	}
 	try {

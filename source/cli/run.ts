@@ -88,6 +88,8 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 	if (options.resume && !previous?.lastSeq && !rollback) {
 		log(`no earlier run in ${stateDir}: starting a new run`);
 	}
+	// Load the TUI while the target is resolved and connected (I/O), not after: the first frame comes sooner.
+	const tui = options.yes ? undefined : import('../ui/render.js');
 	const resolved = await resolveTarget({
 		...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
 		planId: plan.plan.id,
@@ -133,7 +135,7 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 			const final = await controller.done;
 			exitCode = interrupted ? 130 : exitCodeFor(final);
 		} else {
-			const {runTui} = await import('../ui/render.js');
+			const {runTui} = await tui!;
 			await runTui({controller, ascii: options.ascii});
 			const final = await controller.done;
 			exitCode = interrupted ? 130 : final.status === 'quit' ? 0 : exitCodeFor(final);

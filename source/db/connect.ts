@@ -64,6 +64,12 @@ export async function withClient<T>(target: Target, applicationName: string, fn:
 	}
 }
 
+/** Runs `fn` on the given client, or on a short-lived connection to the target (closed after). */
+export async function withTargetOrClient<T>(source: Target | pg.ClientBase, applicationName: string, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+	if (!('clientConfig' in source)) return fn(source);
+	return withClient(source, applicationName, fn);
+}
+
 export async function withTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
 	await client.query('BEGIN');
 	try {

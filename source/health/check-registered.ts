@@ -9,7 +9,8 @@
  * when the registered URL is on Railway's private network), otherwise the
  * row's own registered URL, decrypted in memory.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import {withTargetOrClient} from '../db/connect.js';
 import {redact, type Target} from '../db/target.js';
 import {errorMessage} from '../errors.js';
 import type {ServiceType} from '../railway/parse-url.js';
@@ -51,21 +52,10 @@ export type CheckRegisteredOptions = {
 
 type Row = {id: string; name: string; type: ServiceType | 'postgresql'; status: string};
 
-async function withClient<T>(target: pg.ClientBase | Target, run: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-	if (!('clientConfig' in target)) return run(target);
-	const client = new pg.Client(target.clientConfig({application_name: 'runbook-health'}));
-	await client.connect();
-	try {
-		return await run(client);
-	} finally {
-		await client.end();
-	}
-}
-
 /** Probes every registered database (active rows), records the results, and reports per row. */
 export async function checkRegisteredDatabases(options: CheckRegisteredOptions): Promise<DatabaseHealth[]> {
 	const secrets = [options.redisUrl, options.mongoUrl].filter((s): s is string => s !== undefined && s.length >= 3);
-	return withClient(options.target, async (client) => {
+	return withTargetOrClient(options.target, 'runbook-health', async (client) => {
 		const {rows} = await client.query<Row>(
 			`SELECT d.id::text AS id, d.name, d.type, d.status
 			FROM platform.databases d

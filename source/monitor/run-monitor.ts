@@ -11,7 +11,8 @@
  * statements are reported as alerts, not failures: their mean covers every
  * parameter the application used, so it is a lead to follow, not a verdict.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import {connect} from '../db/connect.js';
 import type {ClientBase} from 'pg';
 import type {Target} from '../db/target.js';
 import {redact} from '../db/target.js';
@@ -66,15 +67,7 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
 		client = options.client;
 	} else {
 		const target = options.target!;
-		own = new pg.Client(target.clientConfig({application_name: 'runbook-monitor'}));
-		try {
-			await own.connect();
-		} catch (error) {
-			throw new UserError(
-				`Could not connect to ${target.display} to monitor it: ${redact(errorMessage(error), secrets)}. Check that the server is reachable and the credentials are right, then run \`runbook monitor\` again.`,
-				{cause: error},
-			);
-		}
+		own = await connect(target, 'runbook-monitor');
 		client = own;
 	}
 	try {

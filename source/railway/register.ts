@@ -12,7 +12,8 @@
  * Idempotent: a row that already decrypts to the given URL with the same
  * fields is left untouched ('unchanged').
  */
-import pg from 'pg';
+import type pg from 'pg';
+import {withTargetOrClient} from '../db/connect.js';
 import {redact, type Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {parseServiceUrl, type ServiceType, type ServiceUrl} from './parse-url.js';
@@ -114,17 +115,6 @@ function parseWanted(input: RegisterInput): Wanted[] {
 		wanted.push({name: RAILWAY_MONGODB_NAME, type: 'mongodb', url: mongo, config: configFor(mongo)});
 	}
 	return wanted;
-}
-
-async function withClient<T>(target: pg.ClientBase | Target, run: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-	if (!('clientConfig' in target)) return run(target);
-	const client = new pg.Client(target.clientConfig({application_name: 'runbook-register'}));
-	await client.connect();
-	try {
-		return await run(client);
-	} finally {
-		await client.end();
-	}
 }
 
 /** Compares the decrypted string with `url` server-side; the plaintext never comes back. Errors (wrong key) are false. */
@@ -344,7 +334,7 @@ export async function registerRailwayDatabases(input: RegisterInput): Promise<Re
 	const projectRef = input.projectRef ?? DEFAULT_PROJECT_REF;
 	const wanted = parseWanted(input);
 	const secrets = [...new Set(wanted.flatMap((w) => w.url.secrets))].sort((a, b) => b.length - a.length);
-	return withClient(input.client, async (client) => {
+	return withTargetOrClient(input.client, 'runbook-register', async (client) => {
 		const actions = new Map<string, RegistrationAction>();
 		const own = input.transaction !== 'caller';
 		let projectId: string;

@@ -4,7 +4,8 @@
  * excluded), views, user triggers (not the internal RI ones) and RLS policies.
  * Taken before and after the run, the difference is "Objects Created".
  */
-import pg from 'pg';
+import type pg from 'pg';
+import {withTargetOrClient} from '../db/connect.js';
 import type {Target} from '../db/target.js';
 import type {ObjectCounts} from './types.js';
 
@@ -28,12 +29,5 @@ export async function countCreatedObjects(target: Target | pg.ClientBase, schema
 		const {rows} = await client.query<ObjectCounts>(COUNT_OBJECTS_SQL, [schema]);
 		return rows[0] ?? ZERO;
 	};
-	if (!('clientConfig' in target)) return run(target);
-	const client = new pg.Client(target.clientConfig({application_name: 'runbook-report'}));
-	await client.connect();
-	try {
-		return await run(client);
-	} finally {
-		await client.end();
-	}
+	return withTargetOrClient(target, 'runbook-report', run);
 }
