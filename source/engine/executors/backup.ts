@@ -11,7 +11,6 @@ import {testRestore, restoreFromBackup} from '../../backup/restore.js';
 import {precheckBackup} from '../../backup/precheck.js';
 import {resolveClientTools} from '../../backup/tools.js';
 import {humanBytes} from '../../backup/human-bytes.js';
-import {redact} from '../../db/target.js';
 
 export type BackupInfo = Pick<BackupResult, 'file' | 'format' | 'bytes' | 'sha256' | 'durationMs' | 'objects' | 'startedAt' | 'endedAt' | 'serverVersion' | 'clientVersion' | 'tables' | 'compression'>;
 
@@ -148,7 +147,7 @@ export async function runRestore(ctx: ExecContext, suspend: () => Promise<() => 
 			pgRestorePath: ctx.settings.binaries.pgRestore,
 			psqlPath: ctx.settings.binaries.psql,
 			signal: ctx.signal,
-			onLine: ({line, stream}) => ctx.output(redact(line, ctx.target.secrets), stream),
+			onLine: ({line, stream}) => ctx.output(line, stream),
 		});
 		ctx.setData('restore', {database: result.database, keptDatabase: result.keptDatabase, terminated: result.terminated, projects: result.projects});
 		return {

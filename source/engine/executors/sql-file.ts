@@ -152,13 +152,12 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 				applicationName: appName,
 				signal: ctx.signal,
 				onLine: ({stream, line}) => {
-					const clean = redact(line, ctx.target.secrets);
-					const tag = /^[A-Z][A-Z ]+[A-Z](?: \d+)*$/.exec(clean.trim());
+					const tag = /^[A-Z][A-Z ]+[A-Z](?: \d+)*$/.exec(line.trim());
 					if (tag) {
-						const name = clean.trim().replace(/(?: \d+)+$/, '');
+						const name = line.trim().replace(/(?: \d+)+$/, '');
 						tags.set(name, (tags.get(name) ?? 0) + 1);
 					}
-					ctx.output(clean, stream);
+					ctx.output(line, stream);
 				},
 			});
 		} finally {
