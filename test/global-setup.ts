@@ -4,6 +4,9 @@
  * Test files get their own database copied from the template (see helpers/db.ts).
  */
 import type {TestProject} from 'vitest/node';
+import {chmodSync, mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {startServer, createDatabase, adminQuery} from '../source/sandbox/server.js';
 import {preparePrerequisites} from '../source/sandbox/prepare.js';
 
@@ -13,6 +16,8 @@ declare module 'vitest' {
 	export interface ProvidedContext {
 		adminUrl: string;
 		templateName: string;
+		/** A directory for this run's temp files, removed at the end. */
+		tmpRoot: string;
 	}
 }
 
@@ -23,7 +28,11 @@ export default async function setup(project: TestProject) {
 	await adminQuery(server.admin, 'CHECKPOINT');
 	project.provide('adminUrl', server.adminUrl);
 	project.provide('templateName', TEMPLATE);
+	const tmpRoot = mkdtempSync(path.join(tmpdir(), 'runbook-tests-'));
+	chmodSync(tmpRoot, 0o755); // sandboxes started by tests run PostgreSQL as `postgres`
+	project.provide('tmpRoot', tmpRoot);
 	return async () => {
 		await server.stop();
+		rmSync(tmpRoot, {recursive: true, force: true});
 	};
 }

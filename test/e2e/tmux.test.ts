@@ -8,7 +8,8 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {execFileSync, spawnSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
+import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {sandboxDir} from '../../source/cli/target.js';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
@@ -83,40 +84,55 @@ async function drive(stop: (screen: string) => boolean, timeoutMs: number): Prom
 /** The sandbox's superuser URL, from the run's target and the password file the sandbox keeps. */
 function sandboxUrl(): string {
 	const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as {target: string};
-	const sandboxRoot = path.join(stateDir, '.sandbox', 'sandbox');
-	const plan = readdirSync(sandboxRoot)[0]!;
-	const password = readFileSync(path.join(sandboxRoot, plan, 'sandbox-password'), 'utf8').trim();
+	const password = readFileSync(path.join(sandboxDir(path.join(stateDir, '.sandbox'), 'migration-006'), 'sandbox-password'), 'utf8').trim();
 	const [user, rest] = state.target.split('@') as [string, string];
 	return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${rest}`;
 }
 
 /** A killed runbook can leave its sandbox PostgreSQL running: stop it by the pid in its own postmaster.pid. */
-function stopSandbox(): void {
-	const sandboxRoot = path.join(stateDir, '.sandbox', 'sandbox');
-	if (!stateDir || !existsSync(sandboxRoot)) return;
-	for (const plan of readdirSync(sandboxRoot)) {
-		const pidFile = path.join(sandboxRoot, plan, 'data', 'postmaster.pid');
-		if (!existsSync(pidFile)) continue;
-		const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-		try {
-			if (pid > 0) process.kill(pid, 'SIGTERM');
-		} catch {
-			// already gone
-		}
+function stopSandbox(): number | undefined {
+	if (!stateDir) return undefined;
+	const dir = sandboxDir(path.join(stateDir, '.sandbox'), 'migration-006');
+	const pidFile = path.join(dir, 'data', 'postmaster.pid');
+	if (!existsSync(pidFile)) return undefined;
+	const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+	try {
+		if (pid > 0) process.kill(pid, 'SIGTERM');
+	} catch {
+		return undefined;
 	}
+	return pid;
 }
 
-describe.skipIf(!existsSync(cli) || spawnSync('tmux', ['-V']).status !== 0)('runbook under tmux', () => {
+// tmux and the built CLI are prerequisites (.ci/run installs tmux, npm test builds): a missing one fails, never skips.
+describe('runbook under tmux', () => {
+	it('has its prerequisites: the built CLI and tmux', () => {
+		expect(existsSync(cli)).toBe(true);
+		expect(spawnSync('tmux', ['-V']).status).toBe(0);
+	});
+
 	beforeAll(() => {
 		stateDir = mkdtempSync(path.join(tmpdir(), 'runbook-e2e-'));
 		chmodSync(stateDir, 0o755); // the sandbox PostgreSQL runs as `postgres` and must traverse it
 		tmux('new-session', '-d', '-s', session, '-n', 'main', '-x', '120', '-y', '40', shell(`node ${cli} --state-dir ${stateDir}`));
 	});
 
-	afterAll(() => {
+	afterAll(async () => {
 		spawnSync('tmux', ['-L', socket, 'kill-server']);
-		stopSandbox();
-		if (stateDir) rmSync(stateDir, {recursive: true, force: true});
+		const pid = stopSandbox();
+		// Wait for the sandbox PostgreSQL to exit before removing its directory.
+		for (let i = 0; pid && i < 100; i++) {
+			try {
+				process.kill(pid, 0);
+			} catch {
+				break;
+			}
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		if (stateDir) {
+			rmSync(path.dirname(sandboxDir(path.join(stateDir, '.sandbox'), 'migration-006')), {recursive: true, force: true});
+			rmSync(stateDir, {recursive: true, force: true});
+		}
 	});
 
 	it('walks the plan, survives a killed pane during a migration, resumes, and watch shows the same progress', async () => {

@@ -4,7 +4,7 @@
  */
 import {execa, type ResultPromise} from 'execa';
 import {mkdtempSync, readFileSync, writeFileSync, existsSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {inject} from 'vitest';
 import path from 'node:path';
 import {parse, stringify} from 'yaml';
 
@@ -12,8 +12,9 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const PLAN = path.join(ROOT, 'runbook', 'migration-006.yaml');
 
+/** A temp directory under this test run's root (removed by the global teardown). */
 export function tempDir(prefix: string): string {
-	return mkdtempSync(path.join(tmpdir(), `runbook-test-${prefix}-`));
+	return mkdtempSync(path.join(inject('tmpRoot'), `${prefix}-`));
 }
 
 export type CliResult = {exitCode: number; stdout: string; stderr: string};

@@ -6,7 +6,7 @@
  * timeout is retried with exponential backoff and jitter, and while psql waits
  * the engine watches pg_blocking_pids() to name who blocks it.
  */
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import type {SqlFileItem} from '../../plan/schema.js';
@@ -18,7 +18,9 @@ import {redact} from '../../db/target.js';
 let wrapperDir: string | undefined;
 function wrapperFiles(): {guard: string; record: string} {
 	if (!wrapperDir) {
-		wrapperDir = mkdtempSync(path.join(tmpdir(), 'runbook-psql-'));
+		const dir = mkdtempSync(path.join(tmpdir(), 'runbook-psql-'));
+		wrapperDir = dir;
+		process.once('exit', () => rmSync(dir, {recursive: true, force: true}));
 		writeFileSync(path.join(wrapperDir, 'guard.sql'), LEDGER_GUARD_SQL);
 		writeFileSync(path.join(wrapperDir, 'record.sql'), LEDGER_RECORD_SQL);
 	}
