@@ -126,6 +126,9 @@ export async function waitForInflight(client: pg.ClientBase, planId: string, tim
 export const LEDGER_GUARD_SQL = `-- runbook: inside the migration's transaction, before it (quiet: the output shows only the migration's own tags)
 \\set QUIET on
 SELECT pg_advisory_xact_lock(:rb_lock_class, :rb_lock_key) AS rb_locked \\gset
+-- If the migration and an application transaction deadlock, the migration must be the one to give way
+-- (it is retried): its deadlock check runs first. Only a superuser may set this; others keep the default.
+DO $rb$ BEGIN PERFORM pg_catalog.set_config('deadlock_timeout', '100ms', true); EXCEPTION WHEN insufficient_privilege THEN NULL; END $rb$;
 \\if :{?rb_apply}
 SELECT runbook.assert_not_applied(:'rb_plan', :'rb_item') AS rb_guard \\gset
 \\endif

@@ -9,11 +9,13 @@ import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {runCli, tempDir, journalEvents} from '../helpers/cli.js';
-import {adminQuery} from '../../source/sandbox/server.js';
+import {adminQuery, freePort} from '../../source/sandbox/server.js';
 import {startRedis, type RedisServer} from '../health/redis-server.js';
 
 const PASSWORD = `Zq9-${randomBytes(6).toString('hex')}-distinctive`;
 const REDIS_PASSWORD = `Rd7-${randomBytes(6).toString('hex')}-redispw`;
+const MONGO_PASSWORD = `Mg5-${randomBytes(6).toString('hex')}-mongopw`;
+let mongoUrl: string;
 
 let db: TestDatabase;
 let url: string;
@@ -42,7 +44,9 @@ beforeAll(async () => {
 	redis = await startRedis({password: REDIS_PASSWORD});
 	redisUrl = `redis://default:${REDIS_PASSWORD}@127.0.0.1:${redis.port}/0`;
 	stateDir = tempDir('e2e');
-	run = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--database-url', url, '--state-dir', stateDir, '--app-role', 'runbook_app', '--reviewed-by', 'Ana Reviewer', '--approved-by', 'Bo Approver'], {REDIS_URL: redisUrl});
+	// MongoDB "if applicable": given, but nothing listens there (no MongoDB server can run on these machines).
+	mongoUrl = `mongodb://mongo:${MONGO_PASSWORD}@127.0.0.1:${await freePort()}/lancio?authSource=admin`;
+	run = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--database-url', url, '--state-dir', stateDir, '--app-role', 'runbook_app', '--reviewed-by', 'Ana Reviewer', '--approved-by', 'Bo Approver'], {REDIS_URL: redisUrl, MONGODB_URL: mongoUrl});
 }, 300_000);
 
 afterAll(async () => {
@@ -73,12 +77,14 @@ describe('runbook run --yes --confirm all --go on a real database', () => {
 		expect(notPassed).toEqual([['railway.status', expect.objectContaining({status: 'skipped', skipReason: expect.stringMatching(/not installed/)})]]);
 	});
 
-	it('registers Redis from REDIS_URL and marks it healthy with update_database_health', async () => {
-		const rows = await db.query<{name: string; status: string; health_check_status: string | null}>(`SELECT name, status, health_check_status FROM platform.databases ORDER BY name`);
+	it('registers both databases from the environment, Redis healthy and MongoDB unhealthy with a clear error', async () => {
+		const rows = await db.query<{name: string; status: string; health_check_status: string | null; health_check_error: string | null}>(`SELECT name, status, health_check_status, health_check_error FROM platform.databases ORDER BY name`);
 		expect(rows).toEqual([
-			{name: 'Railway MongoDB', status: 'inactive', health_check_status: null},
-			{name: 'Railway Redis', status: 'active', health_check_status: 'healthy'},
+			{name: 'Railway MongoDB', status: 'active', health_check_status: 'unhealthy', health_check_error: expect.stringMatching(/connection refused/)},
+			{name: 'Railway Redis', status: 'active', health_check_status: 'healthy', health_check_error: null},
 		]);
+		const decrypted = await db.query<{ok: boolean}>(`SELECT platform.decrypt_database_connection_string(id) = $1 AS ok FROM platform.databases WHERE name = 'Railway MongoDB'`, [mongoUrl]);
+		expect(decrypted).toEqual([{ok: true}]);
 	});
 
 	it('journals every item with evidence: started before passed, with times', () => {
@@ -96,15 +102,18 @@ describe('runbook run --yes --confirm all --go on a real database', () => {
 	});
 
 	it('keeps the database and Redis passwords out of the state, the journal, the report and all output', async () => {
-		const report = await runCli(['report', '--database-url', url, '--state-dir', stateDir], {REDIS_URL: redisUrl});
+		const report = await runCli(['report', '--database-url', url, '--state-dir', stateDir], {REDIS_URL: redisUrl, MONGODB_URL: mongoUrl});
 		expect(report.exitCode).toBe(0);
 		expect(report.stdout).toMatch(/Migration 006|Database Migration 006/);
 		const status = await runCli(['status', '--state-dir', stateDir]);
 		expect(status.exitCode).toBe(0);
+		expect(report.stdout).toMatch(/Railway MongoDB .*unhealthy/);
+		expect(report.stdout).toMatch(/Railway Redis .*healthy/);
 		const texts = [run.stdout, run.stderr, report.stdout, report.stderr, status.stdout, ...allFiles(stateDir).filter((f) => !f.endsWith('.dump')).map((f) => readFileSync(f, 'utf8'))];
 		for (const text of texts) {
 			expect(text).not.toContain(PASSWORD);
 			expect(text).not.toContain(REDIS_PASSWORD);
+			expect(text).not.toContain(MONGO_PASSWORD);
 		}
 		expect(texts.join('\n')).toContain('****');
 	});
@@ -117,7 +126,7 @@ describe('runbook run --yes --confirm all --go on a real database', () => {
 	});
 
 	it('on --resume of a completed run, applies nothing again', async () => {
-		const again = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--resume', '--database-url', url, '--state-dir', stateDir], {REDIS_URL: redisUrl});
+		const again = await runCli(['run', '--yes', '--confirm', 'all', '--go', '--resume', '--database-url', url, '--state-dir', stateDir], {REDIS_URL: redisUrl, MONGODB_URL: mongoUrl});
 		expect(again.exitCode).toBe(0);
 		expect(again.stdout).not.toMatch(/▶ step\d\.apply/);
 		const rows = await db.query<{n: string}>(`SELECT count(*) AS n FROM runbook.events WHERE plan = 'migration-006' AND action = 'apply'`);

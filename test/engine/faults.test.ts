@@ -86,7 +86,7 @@ describe('a lock held by another session', () => {
 		await holder.end();
 		expect(result.exitCode).toBe(1);
 		const out = String(result.stdout);
-		expect(out.match(/lock timeout \(attempt \d of 3\)/g)).toHaveLength(2);
+		expect(out.match(/lock timeout or deadlock \(attempt \d of 3\)/g)).toHaveLength(2);
 		expect(out).toMatch(new RegExp(`could not get its locks within lock_timeout=1000ms after 3 attempt\\(s\\); nothing was applied.*Blocked by pid ${holderPid} \\(user postgres, application long-report-job, idle in transaction`, 's'));
 		expect(out).toMatch(/running `SELECT count\(\*\) FROM platform\.users`/);
 		// A lock timeout is not a syntax error: no decision-matrix row is suggested for it.
@@ -175,5 +175,51 @@ describe('bad input', () => {
 		expect(result.exitCode).toBe(2);
 		expect(result.stderr).toMatch(/uses the scheme `mysql`, but runbook only drives PostgreSQL/);
 		expect(result.stderr).not.toContain('Secret99');
+	});
+});
+
+describe('an applied migration whose file changed', () => {
+	it('stops the run with a clear error naming both checksums, and applies nothing', async () => {
+		const db = await database('fault_sha');
+		const sqlDir = tempDir('sql-sha');
+		for (const f of readdirSync(path.join(ROOT, 'sql')).filter((f) => f.endsWith('.sql'))) copyFileSync(path.join(ROOT, 'sql', f), path.join(sqlDir, f));
+		const stepPlan = subsetPlan(['step1'], {sqlDir});
+		const first = await runCli(['run', '--yes', '--database-url', db.url, '--state-dir', tempDir('sha-1'), '--plan', stepPlan]);
+		expect(first.exitCode).toBe(0);
+		appendFileSync(path.join(sqlDir, '006_add_platform_databases_table.sql'), '\n-- edited after it was applied\n');
+		const second = await runCli(['run', '--yes', '--database-url', db.url, '--state-dir', tempDir('sha-2'), '--plan', stepPlan]);
+		expect(second.exitCode).toBe(1);
+		expect(second.stdout).toMatch(/✗ step1\.apply: 006_add_platform_databases_table\.sql was applied by run \S+ at \S+ with checksum [0-9a-f]{16}…, but the file on disk now has checksum [0-9a-f]{16}…\. An applied migration must not change\./);
+		const events = await db.query<{n: string}>(`SELECT count(*) AS n FROM runbook.events`);
+		expect(events[0]!.n).toBe('1');
+	});
+});
+
+describe('a deadlock between a migration and an application transaction', () => {
+	it('is given up by the migration, which retries; the application transaction goes through', async () => {
+		const db = await database('fault_deadlock');
+		const stateDir = tempDir('deadlock');
+		// The application holds a row lock's table lock on users, as an UPDATE does mid-transaction.
+		const app = await connectTo(db, 'app');
+		// The application's own deadlock check must not fire first; the migration's (100 ms) or its lock_timeout (3 s) does.
+		await app.query(`SET deadlock_timeout = '60s'`);
+		await app.query('BEGIN');
+		await app.query(`UPDATE platform.users SET updated_at = updated_at WHERE id IN (SELECT id FROM platform.users LIMIT 1)`);
+		const run = spawnCli(['run', '--yes', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan, '--lock-timeout', '3s', '--retry-delay', '200ms']);
+		// Step 2 locks addons, api_keys, audit_logs, … in file order and then waits for users.
+		await waitFor(async () => ((await db.query<{n: string}>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'runbook:step2.apply:%' AND wait_event_type = 'Lock'`))[0]!.n === '1' ? true : undefined), 'step 2 to wait for users');
+		// Now the application touches a table the migration already holds: a deadlock cycle.
+		await app.query(`INSERT INTO platform.audit_logs (organization_id, action, created_at) SELECT organization_id, 'deadlock-test', now() FROM platform.audit_logs LIMIT 1`);
+		await app.query('COMMIT');
+		await app.end();
+		const result = await run;
+		// Depending on timing the migration detects the deadlock itself or runs into its lock_timeout: it gives way either way.
+		expect(String(result.stdout)).toMatch(/deadlock detected|canceling statement due to lock timeout/);
+		expect(String(result.stdout)).toMatch(/lock timeout or deadlock \(attempt 1 of 5\)/);
+		expect(result.exitCode).toBe(0);
+		const applied = await db.query<{item: string}>(`SELECT item FROM runbook.applied_migrations ORDER BY item`);
+		expect(applied.map((r) => r.item)).toEqual(['step1.apply', 'step2.apply']);
+		const inserted = await db.query<{n: string}>(`SELECT count(*) AS n FROM platform.audit_logs WHERE action = 'deadlock-test'`);
+		expect(inserted[0]!.n).toBe('1');
 	});
 });

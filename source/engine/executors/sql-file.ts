@@ -6,8 +6,7 @@
  * timeout is retried with exponential backoff and jitter, and while psql waits
  * the engine watches pg_blocking_pids() to name who blocks it.
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {SqlFileItem} from '../../plan/schema.js';
 import type {ExecContext, Outcome} from '../context.js';
@@ -15,16 +14,15 @@ import {runPsql} from '../../proc/psql.js';
 import {appliedMigrations, fileSha256, INFLIGHT_LOCK_CLASS, LEDGER_GUARD_SQL, LEDGER_RECORD_SQL, planLockKey} from '../../db/ledger.js';
 import {redact} from '../../db/target.js';
 
-let wrapperDir: string | undefined;
-function wrapperFiles(): {guard: string; record: string} {
-	if (!wrapperDir) {
-		const dir = mkdtempSync(path.join(tmpdir(), 'runbook-psql-'));
-		wrapperDir = dir;
-		process.once('exit', () => rmSync(dir, {recursive: true, force: true}));
-		writeFileSync(path.join(wrapperDir, 'guard.sql'), LEDGER_GUARD_SQL);
-		writeFileSync(path.join(wrapperDir, 'record.sql'), LEDGER_RECORD_SQL);
-	}
-	return {guard: path.join(wrapperDir, 'guard.sql'), record: path.join(wrapperDir, 'record.sql')};
+/** The guard and ledger files psql runs around a migration, kept in the run's state directory (no temp files to leak). */
+function wrapperFiles(stateDir: string): {guard: string; record: string} {
+	const dir = path.join(stateDir, 'psql');
+	mkdirSync(dir, {recursive: true, mode: 0o700});
+	const guard = path.join(dir, 'guard.sql');
+	const record = path.join(dir, 'record.sql');
+	writeFileSync(guard, LEDGER_GUARD_SQL);
+	writeFileSync(record, LEDGER_RECORD_SQL);
+	return {guard, record};
 }
 
 type Blocker = {pid: number; query: string; state: string; xact_seconds: number; application_name: string; usename: string};
@@ -85,7 +83,7 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 		}
 	}
 
-	const {guard, record} = wrapperFiles();
+	const {guard, record} = wrapperFiles(ctx.stateDir);
 	const appName = `runbook:${item.id}:${ctx.executionId.slice(0, 8)}`.slice(0, 63);
 	const vars: Record<string, string> = {
 		rb_lock_class: String(INFLIGHT_LOCK_CLASS),
@@ -111,7 +109,7 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	for (let attempt = 0; attempt < maxAttempts; attempt++) {
 		if (attempt > 0) {
 			const wait = backoffMs(attempt - 1, ctx.settings.retryDelayMs);
-			ctx.output(`lock timeout (attempt ${attempt} of ${maxAttempts}); blocked by ${lastBlockers.length > 0 ? describeBlockers(lastBlockers) : 'an unidentified session'}; retrying in ${wait} ms`, 'info');
+			ctx.output(`lock timeout or deadlock (attempt ${attempt} of ${maxAttempts}); blocked by ${lastBlockers.length > 0 ? describeBlockers(lastBlockers) : 'an unidentified session'}; retrying in ${wait} ms`, 'info');
 			await delay(wait, ctx.signal);
 			if (ctx.signal.aborted) break;
 		}
@@ -168,7 +166,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 		}
 		const text = last.tail.map((l) => l.line).join('\n');
 		if (last.exitCode === 0) break;
-		if (/lock timeout/i.test(text) && !ctx.signal.aborted) {
+		// A lock timeout, or a deadlock the migration lost on purpose (its deadlock_timeout is shorter): both rolled back; retry.
+		if (/lock timeout|deadlock detected/i.test(text) && !ctx.signal.aborted) {
 			lockTimeouts += 1;
 			continue;
 		}
@@ -183,7 +182,7 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	}
 	if (result.exitCode !== 0) {
 		const errorLine = outputTail.find((l) => /ERROR:/.test(l)) ?? outputTail.at(-1) ?? `psql exited with ${result.exitCode}`;
-		const lockFailure = /lock timeout/i.test(outputTail.join('\n'));
+		const lockFailure = /lock timeout|deadlock detected/i.test(outputTail.join('\n'));
 		const error = lockFailure
 			? `${item.file} could not get its locks within lock_timeout=${ctx.settings.lockTimeoutMs}ms after ${maxAttempts} attempt(s); nothing was applied (the transaction rolled back). Blocked by ${lastBlockers.length > 0 ? describeBlockers(lastBlockers) : 'a session that had finished by the time we looked'}. Ask that session to finish, or end it with SELECT pg_terminate_backend(<pid>), then retry (r).`
 			: `${item.file} failed and its transaction rolled back, so the database is as it was before it: ${errorLine.trim()}`;
