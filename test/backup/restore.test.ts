@@ -3,15 +3,13 @@ import {copyFile, mkdtemp, rm, truncate} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {freshDatabase, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {adminQuery, dropDatabase} from '../../source/sandbox/server.js';
 import {sqlDir} from '../../source/sandbox/prepare.js';
-import {runChild} from '../../source/proc/child.js';
 import {runPsql} from '../../source/proc/psql.js';
 import {runBackup, type BackupResult} from '../../source/backup/dump.js';
 import {countRows} from '../../source/backup/row-counts.js';
 import {restoreFromBackup, testRestore} from '../../source/backup/restore.js';
-import type {Target} from '../../source/db/target.js';
 
 // The template's default-scale data (90 MB) is cut down to a few thousand rows
 // in its two largest tables: these tests restore several times, and what they
@@ -23,21 +21,6 @@ let plainBackup: BackupResult;
 let schemaBefore: string;
 const extraDatabases: string[] = [];
 
-async function schemaDump(target: Target): Promise<string> {
-	const lines: string[] = [];
-	const result = await runChild({
-		file: 'pg_dump',
-		args: ['--schema-only', '--no-password'],
-		env: target.childEnv(),
-		tailLines: 5,
-		onLine: ({stream, line}) => {
-			// \restrict carries a random key per run (PostgreSQL 15.14+).
-			if (stream === 'stdout' && !/^\\(?:un)?restrict /.test(line)) lines.push(line);
-		},
-	});
-	expect(result.exitCode).toBe(0);
-	return lines.join('\n');
-}
 
 async function databaseExists(name: string): Promise<boolean> {
 	const {rows} = await adminQuery(db.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -8,8 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {copyFileSync, readdirSync, appendFileSync} from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import {execa} from 'execa';
-import {freshDatabase, connectTo, type TestDatabase} from '../helpers/db.js';
+import {freshDatabase, connectTo, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {runCli, spawnCli, subsetPlan, tempDir, journalEvents, waitFor, ROOT} from '../helpers/cli.js';
 
 const dbs: TestDatabase[] = [];
@@ -19,10 +18,6 @@ async function database(prefix: string): Promise<TestDatabase> {
 	return db;
 }
 
-async function platformSchema(db: TestDatabase): Promise<string> {
-	const {stdout} = await execa('pg_dump', ['--schema-only', '-n', 'platform'], {env: db.target.childEnv()});
-	return stdout.split('\n').filter((l) => !/^\\(un)?restrict /.test(l)).join('\n');
-}
 
 let plan: string;
 beforeAll(() => {
@@ -40,13 +35,13 @@ describe('an injected SQL error', () => {
 		for (const f of readdirSync(path.join(ROOT, 'sql')).filter((f) => f.endsWith('.sql'))) copyFileSync(path.join(ROOT, 'sql', f), path.join(sqlDir, f));
 		appendFileSync(path.join(sqlDir, '006_add_platform_databases_table.sql'), '\nCREATE TABLE platform.broken (id int PRIMARY KEY;\n');
 		const brokenPlan = subsetPlan(['step1', 'step2'], {sqlDir});
-		const before = await platformSchema(db);
+		const before = await schemaDump(db.target, {schema: 'platform'});
 		const stateDir = tempDir('fault-sql');
 		const result = await runCli(['run', '--yes', '--database-url', db.url, '--state-dir', stateDir, '--plan', brokenPlan]);
 		expect(result.exitCode).toBe(1);
 		expect(result.stdout).toMatch(/✗ step1\.apply: 006_add_platform_databases_table\.sql failed and its transaction rolled back.*syntax error/);
 		expect(result.stdout).toMatch(/\[decision matrix: syntax-error\]/);
-		expect(await platformSchema(db)).toBe(before);
+		expect(await schemaDump(db.target, {schema: 'platform'})).toBe(before);
 		const ledger = await db.query(`SELECT * FROM runbook.applied_migrations`);
 		expect(ledger).toEqual([]);
 		const status = await runCli(['status', '--plan', brokenPlan, '--state-dir', stateDir]);

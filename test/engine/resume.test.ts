@@ -14,8 +14,7 @@ import {existsSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import type pg from 'pg';
-import {execa} from 'execa';
-import {freshDatabase, connectTo, type TestDatabase} from '../helpers/db.js';
+import {freshDatabase, connectTo, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {spawnCli, runCli, tempDir, journalEvents, waitFor, ROOT} from '../helpers/cli.js';
 import {startRedis, type RedisServer} from '../health/redis-server.js';
 import {runPsql} from '../../source/proc/psql.js';
@@ -43,13 +42,6 @@ async function psqlWaiting(itemId: string): Promise<true | undefined> {
 	return rows[0]!.n !== '0' ? true : undefined;
 }
 
-async function schemaDump(target: TestDatabase): Promise<string> {
-	const {stdout} = await execa('pg_dump', ['--schema-only', '--no-owner', '-n', 'platform'], {env: target.target.childEnv()});
-	return stdout
-		.split('\n')
-		.filter((l) => !l.startsWith('\\restrict') && !l.startsWith('\\unrestrict') && !l.startsWith('-- Dumped'))
-		.join('\n');
-}
 
 beforeAll(async () => {
 	db = await freshDatabase('resume');
@@ -113,7 +105,7 @@ describe('kill -9 and --resume', () => {
 		expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 		expect(files.filter((f) => f.endsWith('.dump'))).toHaveLength(1);
 		// Same catalog as the three files applied without interruption.
-		expect(await schemaDump(db)).toBe(await schemaDump(reference));
+		expect(await schemaDump(db.target, {schema: 'platform'})).toBe(await schemaDump(reference.target, {schema: 'platform'}));
 		// The journal shows the reconciliation of each interrupted item.
 		const resets = journalEvents(stateDir).filter((e) => e['type'] === 'item-reset' || (e['type'] === 'item-passed' && String(e['note'] ?? '').includes('reconciled')));
 		expect(resets.map((e) => e['itemId'])).toEqual(expect.arrayContaining(['backup.create']));

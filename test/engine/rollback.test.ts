@@ -4,8 +4,7 @@
  * and refuses to start without its typed confirmation.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {execa} from 'execa';
-import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {freshDatabase, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {runCli, subsetPlan, tempDir, journalEvents} from '../helpers/cli.js';
 import {adminQuery, dropDatabase} from '../../source/sandbox/server.js';
 
@@ -15,14 +14,10 @@ let stateDir: string;
 let before: string;
 let args: string[];
 
-async function platformSchema(): Promise<string> {
-	const {stdout} = await execa('pg_dump', ['--schema-only', '-n', 'platform'], {env: db.target.childEnv()});
-	return stdout.split('\n').filter((l) => !/^\\(un)?restrict /.test(l)).join('\n');
-}
 
 beforeAll(async () => {
 	db = await freshDatabase('rollback');
-	before = await platformSchema();
+	before = await schemaDump(db.target, {schema: 'platform'});
 	plan = subsetPlan(['pre-backup', 'step1', 'step2'], {keepRollback: true});
 	stateDir = tempDir('rollback');
 	args = ['--database-url', db.url, '--state-dir', stateDir, '--plan', plan];
@@ -63,7 +58,7 @@ describe('rollback levels on demand', () => {
 		const ledger = await db.query(`SELECT item FROM runbook.applied_migrations`);
 		expect(ledger).toEqual([]);
 		// Levels 1 and 2 together undo 006 exactly.
-		expect(await platformSchema()).toBe(before);
+		expect(await schemaDump(db.target, {schema: 'platform'})).toBe(before);
 	});
 
 	it('level 3 verifies the checksum, restores the backup and checks the catalog', async () => {
@@ -72,7 +67,7 @@ describe('rollback levels on demand', () => {
 		expect(result.stdout).toMatch(/✓ rb3\.restore .*projects: \d+; \d+ tables match the backup/);
 		expect(result.stdout).toMatch(/✓ rb3\.catalog .*PASS tables = 23/);
 		expect(result.exitCode).toBe(0);
-		expect(await platformSchema()).toBe(before);
+		expect(await schemaDump(db.target, {schema: 'platform'})).toBe(before);
 		const rollbacks = journalEvents(stateDir).filter((e) => e['type'] === 'rollback-started').map((e) => e['level']);
 		expect(rollbacks).toEqual([1, 2, 3]);
 	});

@@ -4,6 +4,7 @@
  */
 import {inject} from 'vitest';
 import pg from 'pg';
+import {execa} from 'execa';
 import {randomBytes} from 'node:crypto';
 import {parseTarget, type Target} from '../../source/db/target.js';
 import {createDatabase, dropDatabase, adminQuery} from '../../source/sandbox/server.js';
@@ -49,4 +50,16 @@ export async function connectTo(db: TestDatabase, applicationName: string): Prom
 	client.on('error', () => undefined);
 	await client.connect();
 	return client;
+}
+
+/**
+ * `pg_dump --schema-only` of a database (one schema, or all), as text to
+ * compare: pg_dump 15.14+ writes a random \\restrict key per run, dropped here.
+ */
+export async function schemaDump(target: Target, options: {schema?: string} = {}): Promise<string> {
+	const {stdout} = await execa('pg_dump', ['--schema-only', '--no-password', ...(options.schema ? ['-n', options.schema] : [])], {env: target.childEnv()});
+	return stdout
+		.split('\n')
+		.filter((line) => !/^\\(?:un)?restrict /.test(line))
+		.join('\n');
 }

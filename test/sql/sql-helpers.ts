@@ -3,13 +3,12 @@
  * runbook does (-X, ON_ERROR_STOP, --single-transaction), capture all of its
  * output, and dump a schema with the real pg_dump.
  */
-import {mkdtemp, readFile, rm, copyFile, appendFile} from 'node:fs/promises';
+import {mkdtemp, rm, copyFile, appendFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type {Target} from '../../source/db/target.js';
 import {runPsql} from '../../source/proc/psql.js';
-import {runChild} from '../../source/proc/child.js';
 import {sqlDir} from '../../source/sandbox/prepare.js';
 
 export const MIGRATIONS = [
@@ -81,21 +80,7 @@ export function countTags(lines: readonly string[]): Record<string, number> {
  * `\restrict` / `\unrestrict` key lines of recent pg_dump releases (15.14+)
  * differ on every run and are dropped.
  */
-export async function schemaDump(target: Target): Promise<string> {
-	const dir = await mkdtemp(path.join(tmpdir(), 'runbook-sql-dump-'));
-	const file = path.join(dir, 'schema.sql');
-	try {
-		const result = await runChild({file: 'pg_dump', args: ['--schema-only', '--no-password', '--file', file], env: target.childEnv()});
-		if (result.exitCode !== 0) throw new Error(`pg_dump failed: ${result.tail.map((l) => l.line).join('\n')}`);
-		const text = await readFile(file, 'utf8');
-		return text
-			.split('\n')
-			.filter((line) => !/^\\(un)?restrict /.test(line))
-			.join('\n');
-	} finally {
-		await rm(dir, {recursive: true, force: true});
-	}
-}
+export {schemaDump} from '../helpers/db.js';
 
 /** A copy of a migration with a broken statement appended, in a temp dir; returns its path and a cleanup. */
 export async function brokenCopy(file: string): Promise<{path: string; cleanup: () => Promise<void>}> {
