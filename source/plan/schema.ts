@@ -230,6 +230,23 @@ export const rollbackLevelSchema = z
 	})
 	.strict();
 
+/** A baseline query a plan adds to the plan's three: parameters from SQL (one value) or given. */
+export const baselineQuerySchema = z
+	.object({
+		id,
+		title: z.string().min(1),
+		sql: z.string().min(1),
+		params: z
+			.array(
+				z.union([
+					z.object({from: z.string().min(1), secret: z.boolean().optional(), label: z.string().optional()}).strict(),
+					z.object({value: scalar, secret: z.boolean().optional(), label: z.string().optional()}).strict(),
+				]),
+			)
+			.default([]),
+	})
+	.strict();
+
 export const planSchema = z
 	.object({
 		id,
@@ -257,6 +274,8 @@ export const planSchema = z
 			.object({notification: z.string().optional(), report: z.string().optional()})
 			.strict()
 			.default({}),
+		/** Queries measured by the baseline items besides the plan's three (same queries before and after). */
+		baselineQueries: z.array(baselineQuerySchema).default([]),
 		/** The report's named verification results, each PASS when all its items passed. */
 		reportVerifications: z.array(z.object({name: z.string(), items: z.array(id).min(1)}).strict()).default([]),
 		/** The pre-migration notification's fields. */

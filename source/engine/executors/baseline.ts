@@ -6,6 +6,7 @@
  */
 import type {ExecContext, Outcome} from '../context.js';
 import {captureBaseline} from '../../baseline/capture.js';
+import {DEFAULT_BASELINE_QUERIES} from '../../baseline/queries.js';
 import {compareBaselines, type Comparison} from '../../baseline/compare.js';
 import {formatComparisonTable} from '../../baseline/format-comparison.js';
 import type {BaselineResult} from '../../baseline/result.js';
@@ -18,6 +19,7 @@ export async function runBaselineItem(ctx: ExecContext): Promise<Outcome> {
 	const result = await captureBaseline({
 		client: ctx.client,
 		label: item.label,
+		queries: [...DEFAULT_BASELINE_QUERIES, ...ctx.plan.plan.baselineQueries],
 		...(ctx.settings.appRole ? {appRole: ctx.settings.appRole} : {}),
 		signal: ctx.signal,
 		onProgress: (p) => ctx.progress(`${p.queryId}: ${p.phase} ${p.run}/${p.of}`),
