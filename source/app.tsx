@@ -8,6 +8,7 @@
  */
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, type Key} from 'ink';
+import {isSkippable} from './plan/skippable.js';
 import type {Controller} from './engine/controller.js';
 import type {RunState} from './engine/types.js';
 import type {WatchSource} from './ui/watch-source.js';
@@ -335,7 +336,8 @@ export function App(props: AppProps) {
 	const timeline = timelineLines({plan: plan.plan, state, now, width: layout.timelineWidth, height: layout.timelineHeight, glyphs});
 
 	const separator = (height: number) => <Lines lines={Array.from({length: height}, () => line(glyphs.vertical, 'muted'))} width={1} height={height} />;
-	const keys = footerKeys(state, {watch: isWatch, ...(selectedStatus === undefined ? {} : {selectedStatus}), finished: finished || FINISHED.has(state.status)});
+	const waitingItem = state.waiting ? plan.byId.get(state.waiting.itemId)?.item : undefined;
+	const keys = footerKeys(state, {watch: isWatch, ...(selectedStatus === undefined ? {} : {selectedStatus}), finished: finished || FINISHED.has(state.status), ...(waitingItem ? {waitingSkippable: isSkippable(waitingItem)} : {})});
 
 	let footer;
 	if (mode.kind === 'prompt') {

@@ -28,6 +28,9 @@ import type {ExecContext, Executor, Outcome, RunSettings} from './context.js';
 import type {EngineEvent, GateConditionState, RunState, RunStatus, Waiting} from './types.js';
 import {UserError, errorMessage} from '../errors.js';
 import {onPath} from '../proc/which.js';
+import {isSkippable} from '../plan/skippable.js';
+
+export {isSkippable};
 import {executorFor, reconcileInterrupted, runRestore, actionRequirement} from './executors/index.js';
 
 export type RunMode = 'interactive' | 'yes';
@@ -65,11 +68,6 @@ class Stop extends Error {
 	}
 }
 
-export function isSkippable(item: Item): boolean {
-	if (item.kind === 'gate') return false;
-	if (item.kind === 'sql-file' && item.migration) return false;
-	return item.skippable ?? true;
-}
 
 export async function startRun(options: RunOptions): Promise<Controller> {
 	const {plan, target} = options;

@@ -20,6 +20,9 @@ describe('GO gate prompt', () => {
 		expect(text).toContain('holds: pre.backup passed: 1.2 MB, sha256 ab12');
 		expect(text).toContain('GO    ✓ Window allows 1 hour of troubleshooting');
 		expect(text).toContain('absent: the operator attests there is none');
+		// A gate is never skipped, so the footer does not offer it.
+		expect(text).toContain('Enter type GO');
+		expect(text).not.toContain('s skip');
 	});
 
 	it('refuses "go" and "GOO", then confirms with exactly GO', async () => {
@@ -104,7 +107,7 @@ describe('skip and note prompts', () => {
 	it('shows the controller refusing to skip the gate', async () => {
 		const controller = new RecordingController(atGate());
 		const rendered = render(<App controller={controller} columns={80} rows={24} now={now} />);
-		await waitForText(rendered, 's skip');
+		await waitForText(rendered, 'Enter type GO');
 		rendered.stdin.write('s');
 		await waitForText(rendered, 'Reason for skipping gate.go: ');
 		type(rendered, 'no time');
