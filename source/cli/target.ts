@@ -5,7 +5,7 @@
  * redis-server for the Railway steps when REDIS_URL is not set.
  */
 import path from 'node:path';
-import {existsSync, rmSync} from 'node:fs';
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {randomBytes, createHash} from 'node:crypto';
 import os from 'node:os';
 import {execa, type ResultPromise} from 'execa';
@@ -53,6 +53,16 @@ export async function resolveTarget(input: {
 		return {target, key: target.display, env: {}, close: async () => undefined};
 	}
 	const dir = sandboxDir(input.stateRoot ?? defaultStateRoot(), input.planId);
+	// A run killed with SIGKILL cannot stop its throwaway redis-server: the next run does.
+	const redisPidFile = path.join(dir, 'redis.pid');
+	try {
+		const pid = Number(readFileSync(redisPidFile, 'utf8'));
+		// Only if that pid is still a redis-server (pids are reused).
+		if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server')) process.kill(pid, 'SIGTERM');
+	} catch {
+		// none left, or already gone
+	}
+	rmSync(redisPidFile, {force: true});
 	if (input.fresh && existsSync(dir)) {
 		// Stop a server left running by a killed run before wiping its directory.
 		const leftover = await startServer({persistentDir: dir}).catch(() => undefined);
@@ -76,6 +86,7 @@ export async function resolveTarget(input: {
 		const port = await freePort();
 		const password = randomBytes(12).toString('base64url');
 		redis = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], {stdio: 'ignore', reject: false, cleanup: true});
+		if (redis.pid !== undefined) writeFileSync(redisPidFile, String(redis.pid), {mode: 0o600});
 		env['REDIS_URL'] = `redis://default:${password}@127.0.0.1:${port}/0`;
 		input.log?.(`started a throwaway redis-server on 127.0.0.1:${port} for the Railway steps (REDIS_URL for this rehearsal)`);
 	}
@@ -86,6 +97,7 @@ export async function resolveTarget(input: {
 		env,
 		close: async () => {
 			redis?.kill('SIGTERM');
+			rmSync(redisPidFile, {force: true});
 			await server.stop();
 		},
 	};
