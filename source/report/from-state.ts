@@ -35,10 +35,14 @@ export function buildNotification(plan: LoadedPlan, target: string, options: Rea
 	});
 }
 
+type HealthData = Array<{name: string; type: string; status: string; latencyMs: number | null; error?: string}>;
+
 function reportStatus(state: RunState): ReportStatus {
 	if (state.rollbacks.length > 0) return 'ROLLED BACK';
 	const failed = Object.values(state.items).some((i) => i.status === 'failed');
-	if (state.status === 'completed' && !failed) return 'SUCCESS';
+	// A registered database that is down is an issue to report, even where the plan lets the run go on (MongoDB "if applicable").
+	const unhealthy = ((state.data['health'] as HealthData | undefined) ?? []).some((h) => h.status === 'unhealthy');
+	if (state.status === 'completed' && !failed && !unhealthy) return 'SUCCESS';
 	return 'ISSUES';
 }
 
@@ -88,7 +92,7 @@ export async function buildReport(input: {plan: LoadedPlan; state: RunState; sec
 	const comparison = state.data['baseline-comparison'] as BaselineComparisonData | undefined;
 	const objectsAfter = state.data['objects-after'] as ObjectCounts | undefined;
 	const objectsBefore = state.data['objects-before'] as ObjectCounts | undefined;
-	const health = (state.data['health'] as Array<{name: string; type: string; status: string; latencyMs: number | null; error?: string}> | undefined)?.map(
+	const health = (state.data['health'] as HealthData | undefined)?.map(
 		(h): HealthRow => ({name: h.name, type: h.type, status: h.status, latencyMs: h.latencyMs, ...(h.error ? {error: h.error} : {})}),
 	);
 	const appChecks = (state.data['app-checks'] as AppCheckRow[] | undefined) ?? undefined;
@@ -112,6 +116,7 @@ export async function buildReport(input: {plan: LoadedPlan; state: RunState; sec
 			}),
 			...skipped.map((e) => ({summary: `${e.item.id} (${e.item.title}) skipped by the operator: ${state.items[e.item.id]?.skipReason ?? ''}`})),
 			...state.rollbacks.map((r) => ({summary: `Rollback level ${r.level} at ${r.at}: ${r.reason}`, severity: 'HIGH' as const})),
+			...(health ?? []).filter((h) => h.status === 'unhealthy').map((h) => ({summary: `${h.name} (${h.type}) is unhealthy: ${h.error ?? 'no answer'}`, severity: 'HIGH' as const, resolution: 'Check the service and its URL; the registration stays, and update_database_health records the next check.'})),
 		],
 		...(comparison ? {baseline: {columns: ['before / after'], rows: comparison.table.map((line) => [line])}} : {}),
 		...(health ? {health} : {}),
