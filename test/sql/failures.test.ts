@@ -8,7 +8,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFile, applyFiles, brokenCopy, MIGRATIONS, schemaDump} from './sql-helpers.js';
+import {applyFile, applyFiles, brokenCopy, MIGRATIONS, schemaDump, applyAndObserve} from './sql-helpers.js';
 
 const [ADD, RLS, REGISTER] = MIGRATIONS;
 
@@ -50,12 +50,7 @@ describe('a syntax error injected at the end of a migration', () => {
 describe('applying a migration twice', () => {
 	test('006_add_platform_databases_table: the second run fails cleanly and changes nothing', async () => {
 		const before = await schemaDump(db.target);
-		const result = await applyFile(db.target, ADD);
-		expect({
-			exitCode: result.exitCode,
-			error: result.stderr.filter((l) => l.includes('ERROR')),
-			after: await schemaDump(db.target),
-		}).toEqual({
+		expect(await applyAndObserve(db.target, ADD)).toEqual({
 			exitCode: 3,
 			error: [expect.stringContaining('ERROR:  relation "databases" already exists')],
 			after: before,
@@ -65,12 +60,7 @@ describe('applying a migration twice', () => {
 	test('006_enable_rls_with_permissive_policies: the second run fails cleanly and changes nothing', async () => {
 		await applyFiles(db.target, [RLS]);
 		const before = await schemaDump(db.target);
-		const result = await applyFile(db.target, RLS);
-		expect({
-			exitCode: result.exitCode,
-			error: result.stderr.filter((l) => l.includes('ERROR')),
-			after: await schemaDump(db.target),
-		}).toEqual({
+		expect(await applyAndObserve(db.target, RLS)).toEqual({
 			exitCode: 3,
 			error: [expect.stringContaining('ERROR:  policy "permissive_all_addons" for table "addons" already exists')],
 			after: before,

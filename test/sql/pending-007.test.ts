@@ -6,7 +6,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFile, applyFiles, MIGRATIONS, PENDING_007, PLATFORM_TABLES, ROLLBACK_RLS, schemaDump, withSession} from './sql-helpers.js';
+import {applyFile, applyFiles, MIGRATIONS, PENDING_007, PLATFORM_TABLES, ROLLBACK_RLS, schemaDump, withSession, applyAndObserve} from './sql-helpers.js';
 
 let db: TestDatabase;
 let before007: string;
@@ -25,12 +25,7 @@ afterAll(async () => {
 
 describe('007 guard', () => {
 	test('without app.allow_migration_007 it raises and the schema is unchanged', async () => {
-		const result = await applyFile(db.target, PENDING_007);
-		expect({
-			exitCode: result.exitCode,
-			error: result.stderr.filter((l) => l.includes('ERROR')),
-			after: await schemaDump(db.target),
-		}).toEqual({
+		expect(await applyAndObserve(db.target, PENDING_007)).toEqual({
 			exitCode: 3,
 			error: [expect.stringContaining('ERROR:  migration 007 is pending and must not run: app.allow_migration_007 is not on')],
 			after: before007,
@@ -38,12 +33,7 @@ describe('007 guard', () => {
 	});
 
 	test('allowed but naming a superuser as the application role, it raises and the schema is unchanged', async () => {
-		const result = await applyFile(db.target, PENDING_007, {settings: {...ALLOW, 'app.migration_007_app_role': 'postgres'}});
-		expect({
-			exitCode: result.exitCode,
-			error: result.stderr.filter((l) => l.includes('ERROR')),
-			after: await schemaDump(db.target),
-		}).toEqual({
+		expect(await applyAndObserve(db.target, PENDING_007, {settings: {...ALLOW, 'app.migration_007_app_role': 'postgres'}})).toEqual({
 			exitCode: 3,
 			error: [expect.stringContaining('ERROR:  migration 007: application role postgres is SUPERUSER or BYPASSRLS')],
 			after: before007,
@@ -104,12 +94,7 @@ describe('007 allowed, for runbook_app', () => {
 
 	test('006_rollback then refuses, naming 007’s policies, and changes nothing', async () => {
 		const before = await schemaDump(db.target);
-		const result = await applyFile(db.target, ROLLBACK_RLS);
-		expect({
-			exitCode: result.exitCode,
-			error: result.stderr.filter((l) => l.includes('ERROR')),
-			after: await schemaDump(db.target),
-		}).toEqual({
+		expect(await applyAndObserve(db.target, ROLLBACK_RLS)).toEqual({
 			exitCode: 3,
 			error: [expect.stringContaining('ERROR:  006_rollback found policies that migration 006 did not create: authenticated_select_addons on platform.addons')],
 			after: before,

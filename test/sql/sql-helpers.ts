@@ -58,6 +58,12 @@ export async function applyFile(target: Target, file: string, options: ApplyOpti
 }
 
 /** Applies files in order and throws with psql's output if one fails. */
+/** Applies a file and reports what a refusal test compares: psql's exit code, its ERROR lines and the schema after. */
+export async function applyAndObserve(target: Target, file: string, options: ApplyOptions = {}): Promise<{exitCode: number; error: string[]; after: string}> {
+	const result = await applyFile(target, file, options);
+	return {exitCode: result.exitCode, error: result.stderr.filter((l) => l.includes('ERROR')), after: await schemaDump(target)};
+}
+
 export async function applyFiles(target: Target, files: readonly string[], options: ApplyOptions = {}): Promise<Applied[]> {
 	const results: Applied[] = [];
 	for (const file of files) {
@@ -80,7 +86,9 @@ export function countTags(lines: readonly string[]): Record<string, number> {
  * `\restrict` / `\unrestrict` key lines of recent pg_dump releases (15.14+)
  * differ on every run and are dropped.
  */
-export {schemaDump} from '../helpers/db.js';
+import {schemaDump} from '../helpers/db.js';
+
+export {schemaDump};
 
 /** A copy of a migration with a broken statement appended, in a temp dir; returns its path and a cleanup. */
 export async function brokenCopy(file: string): Promise<{path: string; cleanup: () => Promise<void>}> {
