@@ -1,53 +1,208 @@
 /**
- * Flags → typed options, parsed once at the boundary (node:util parseArgs,
- * strict: an unknown flag is an error that names it).
+ * Flags → typed options, parsed once at the boundary with commander: each
+ * command has its own flags, `--help` and validation. An unknown flag, or a
+ * flag of another command, is a UserError (exit 2) that names the commands
+ * that do take it.
+ *
+ * Every option is defined once in OPTIONS and attached to the commands that
+ * use it through GROUPS. The connection and state options (`target`) are the
+ * one place where a command learns how to reach the database: a new
+ * connection flag goes there and every connecting command gets it.
  */
-import {parseArgs} from 'node:util';
 import path from 'node:path';
+import {readFileSync} from 'node:fs';
+import {Argument, Command, CommanderError, Option} from 'commander';
 import {UserError} from '../errors.js';
 import {projectRoot} from '../paths.js';
 
-export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rollback', 'verify-backup', 'monitor', 'help'] as const;
-export type Command = (typeof COMMANDS)[number];
+export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rollback', 'verify-backup', 'monitor', 'completion', 'help'] as const;
+export type Command_ = (typeof COMMANDS)[number];
+export type {Command_ as CommandName};
 
-const flags = {
-	plan: {type: 'string'},
-	'database-url': {type: 'string'},
-	'state-dir': {type: 'string'},
-	resume: {type: 'boolean'},
-	fresh: {type: 'boolean'},
-	yes: {type: 'boolean', short: 'y'},
-	confirm: {type: 'string', multiple: true},
-	go: {type: 'boolean'},
-	'confirm-database': {type: 'string'},
-	'backup-dir': {type: 'string'},
-	'backup-format': {type: 'string'},
-	compress: {type: 'string'},
-	'lock-timeout': {type: 'string'},
-	'statement-timeout': {type: 'string'},
-	'lock-retries': {type: 'string'},
-	'retry-delay': {type: 'string'},
-	'app-role': {type: 'string'},
-	'app-url': {type: 'string'},
-	'org-id': {type: 'string'},
-	'test-database-url': {type: 'string'},
-	'window-end': {type: 'string'},
-	'window-start': {type: 'string'},
-	'server-log': {type: 'string'},
-	'prepared-by': {type: 'string'},
-	'reviewed-by': {type: 'string'},
-	'approved-by': {type: 'string'},
-	reason: {type: 'string'},
-	ascii: {type: 'boolean'},
-	scale: {type: 'string'},
-	step: {type: 'boolean'},
-	json: {type: 'boolean'},
-	help: {type: 'boolean', short: 'h'},
-	version: {type: 'boolean', short: 'v'},
-} as const;
+type OptionSpec = {
+	/** commander's flags: '-y, --yes', '--plan <file>'. */
+	readonly flags: string;
+	readonly description: string;
+	/** An environment variable used when the flag is not given. */
+	readonly env?: string;
+	readonly choices?: readonly string[];
+	readonly multiple?: boolean;
+	/** Shown in --help; the value itself is applied in parseCli. */
+	readonly defaultText?: string;
+};
+
+/** Every flag of every command, by its long name. */
+export const OPTIONS = {
+	// target: where the database and the run's state are
+	'database-url': {flags: '--database-url <url>', description: 'the target PostgreSQL; with none, the built-in sandbox (embedded PostgreSQL 15)', env: 'DATABASE_URL'},
+	plan: {flags: '--plan <file>', description: 'the plan file', defaultText: 'runbook/migration-006.yaml'},
+	'state-dir': {flags: '--state-dir <dir>', description: 'state and journal of the run', defaultText: '~/.local/state/runbook/<plan>/<target>'},
+	// run control
+	resume: {flags: '--resume', description: 'continue an interrupted run exactly where it stopped (with the settings it started with)'},
+	fresh: {flags: '--fresh', description: "archive the previous run's state and start over"},
+	step: {flags: '--step', description: 'interactive: wait for Enter before each migration'},
+	ascii: {flags: '--ascii', description: 'ASCII marks instead of Unicode'},
+	scale: {flags: '--scale <n>', description: 'sandbox only: size of the seeded data', defaultText: '1'},
+	// non-interactive
+	yes: {flags: '-y, --yes', description: 'non-interactive: plain output, no prompts'},
+	confirm: {flags: '--confirm <ids>', description: 'manual items done by hand: all, or ID,ID (repeatable)', multiple: true},
+	go: {flags: '--go', description: "the GO decision (and the operator's attestations at the gate)"},
+	'confirm-database': {flags: '--confirm-database <name>', description: 'typed confirmation for irreversible steps (rollback 2 and 3)'},
+	json: {flags: '--json', description: 'machine-readable output (see the README for the shape)'},
+	reason: {flags: '--reason <text>', description: 'why, recorded in the journal and the report'},
+	// safety and tuning (recorded with the run; --resume reuses them)
+	'lock-timeout': {flags: '--lock-timeout <duration>', description: 'DDL lock_timeout', defaultText: '5s'},
+	'lock-retries': {flags: '--lock-retries <n>', description: 'retries of a migration after a lock timeout', defaultText: '4'},
+	'retry-delay': {flags: '--retry-delay <duration>', description: 'base delay of the retry backoff', defaultText: '2s'},
+	'statement-timeout': {flags: '--statement-timeout <duration>', description: 'statement_timeout of migrations (0: none)', defaultText: '0'},
+	'backup-dir': {flags: '--backup-dir <dir>', description: 'where backups go', defaultText: '<state-dir>/backups'},
+	'backup-format': {flags: '--backup-format <format>', description: 'pg_dump -Fc, or the plan\'s own SQL form', choices: ['custom', 'plain'], defaultText: 'custom'},
+	compress: {flags: '--compress <level>', description: 'pg_dump -Z level, 0-9 (see MEASUREMENTS)', defaultText: '1'},
+	'app-role': {flags: '--app-role <role>', description: 'baselines and RLS checks as the application role (owners bypass RLS)', env: 'RUNBOOK_APP_ROLE'},
+	'app-url': {flags: '--app-url <url>', description: 'application checks; the token comes from APP_TOKEN, never shown or stored', env: 'APP_BASE_URL'},
+	'org-id': {flags: '--org-id <id>', description: 'the organisation the registration steps use'},
+	'test-database-url': {flags: '--test-database-url <url>', description: 'where the test restore goes', env: 'TEST_DATABASE_URL'},
+	'window-start': {flags: '--window-start <HH:MM>', description: 'UTC start of the window'},
+	'window-end': {flags: '--window-end <HH:MM>', description: 'UTC end of the window (GO condition: an hour of troubleshooting left)', env: 'RUNBOOK_WINDOW_END'},
+	'server-log': {flags: '--server-log <file>', description: 'count permission errors (SQLSTATE 42501) in the server log', env: 'RUNBOOK_SERVER_LOG'},
+	'prepared-by': {flags: '--prepared-by <name>', description: 'sign-off: prepared by'},
+	'reviewed-by': {flags: '--reviewed-by <name>', description: 'sign-off: reviewed by', env: 'RUNBOOK_REVIEWED_BY'},
+	'approved-by': {flags: '--approved-by <name>', description: 'sign-off: approved by', env: 'RUNBOOK_APPROVED_BY'},
+	// verify-backup
+	sha256: {flags: '--sha256 <hex>', description: 'the checksum the backup must have'},
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** The run's settings: recorded when a run starts, reused by --resume (see cli/run-settings.ts). */
+export const SETTING_OPTIONS = [
+	'lock-timeout',
+	'lock-retries',
+	'retry-delay',
+	'statement-timeout',
+	'backup-dir',
+	'backup-format',
+	'compress',
+	'app-role',
+	'app-url',
+	'org-id',
+	'test-database-url',
+	'window-start',
+	'window-end',
+	'server-log',
+	'prepared-by',
+	'reviewed-by',
+	'approved-by',
+	'step',
+] as const satisfies readonly OptionName[];
+
+const GROUPS = {
+	/** How a command reaches the database and its run's state. One place: connection flags are added here. */
+	target: ['database-url', 'plan', 'state-dir'],
+	settings: SETTING_OPTIONS,
+	nonInteractive: ['yes', 'confirm', 'go', 'confirm-database', 'json'],
+} as const satisfies Record<string, readonly OptionName[]>;
+
+const GROUP_HEADINGS: Record<string, string> = {
+	target: 'Target:',
+	settings: 'Settings (recorded with the run; --resume reuses them):',
+	nonInteractive: 'Non-interactive:',
+};
+
+type CommandSpec = {
+	readonly name: Command_;
+	readonly args?: string;
+	readonly summary: string;
+	readonly description?: string;
+	readonly groups?: ReadonlyArray<keyof typeof GROUPS>;
+	readonly options?: readonly OptionName[];
+	readonly examples?: readonly string[];
+};
+
+const ARG_CHOICES: Record<string, readonly string[]> = {'<level>': ['1', '2', '3'], '<shell>': ['bash', 'zsh']};
+
+const MISSING_ARGUMENT: Record<string, string> = {
+	rollback: '`runbook rollback` needs a level: 1 (006_rollback.sql: disable RLS), 2 (rollback-006.sql: drop platform.databases) or 3 (restore from the backup).',
+	'verify-backup': '`runbook verify-backup` needs the backup file: runbook verify-backup backup-pre-migration-006-YYYYMMDD-HHMMSS.dump [--sha256 HEX].',
+	completion: '`runbook completion` needs the shell: bash or zsh.',
+};
+
+const EXIT_CODES = 'Exit codes: 0 done, 1 a step failed, 2 bad input, 3 stopped at a gate or NO-GO, 130 interrupted.';
+
+const SPECS: readonly CommandSpec[] = [
+	{
+		name: 'run',
+		summary: 'the runbook: interactive (Ink TUI) by default, plain lines with --yes, NDJSON with --json',
+		description: `The runbook for the plan. Interactive by default (needs a terminal); --yes runs it without prompts, one plain line per event; --json writes one JSON event per line (NDJSON, implies --yes). With no database named, a rehearsal on the built-in sandbox.\n${EXIT_CODES}`,
+		groups: ['target', 'nonInteractive', 'settings'],
+		options: ['resume', 'fresh', 'ascii', 'scale'],
+		examples: ['runbook', 'runbook --resume', 'runbook run --yes --confirm all --go --json', 'runbook run --app-role app_user --window-end 04:00'],
+	},
+	{
+		name: 'watch',
+		summary: 'read-only live view of a run (another terminal or tmux window); takes no lock',
+		groups: ['target'],
+		options: ['ascii'],
+		examples: ['runbook watch --state-dir /var/lib/runbook/migration-006'],
+	},
+	{
+		name: 'status',
+		summary: "the run's state once, as text or --json; with no local state, the ledger on the server",
+		description: "The run's state once, for chat and scripts. Without local state (another machine, a colleague's run) it reads the ledger on the target: runbook.applied_migrations and runbook.events.",
+		groups: ['target'],
+		options: ['json'],
+		examples: ['runbook status', 'runbook status --json | jq .items', 'DATABASE_URL=postgres://… runbook status'],
+	},
+	{
+		name: 'report',
+		summary: 'the post-migration report (Markdown, or --json), from the state',
+		groups: ['target'],
+		options: ['json'],
+	},
+	{
+		name: 'validate',
+		args: '[file]',
+		summary: 'check a plan file; every problem with file:line and the field',
+		options: ['plan', 'json'],
+		examples: ['runbook validate runbook/migration-006.yaml', 'runbook validate my-plan.yaml --json'],
+	},
+	{
+		name: 'rollback',
+		args: '<level>',
+		summary: 'a rollback level on demand: 1 (disable RLS), 2 (drop platform.databases), 3 (restore the backup)',
+		description: `A rollback level on demand: 1 (006_rollback.sql: disable RLS), 2 (rollback-006.sql: drop platform.databases), 3 (restore from the run's backup). Interactive by default; with --yes, levels 2 and 3 need --confirm-database NAME.\n${EXIT_CODES}`,
+		groups: ['target', 'settings'],
+		options: ['yes', 'confirm-database', 'json', 'reason', 'ascii', 'scale'],
+		examples: ['runbook rollback 1 --yes --reason "RLS blocks the app"', 'runbook rollback 2 --yes --confirm-database app'],
+	},
+	{
+		name: 'verify-backup',
+		args: '<file> [sha256]',
+		summary: 'check a backup file alone: exit 0, or 1 with the reason',
+		options: ['sha256', 'json'],
+		examples: ['runbook verify-backup backup-pre-migration-006-20261201-020000.dump --sha256 3f…'],
+	},
+	{
+		name: 'monitor',
+		summary: "the plan's weeks 1–4 monitoring (pg_stat_statements vs the baseline, RLS, encryption, 42501 in the server log)",
+		groups: ['target'],
+		options: ['server-log', 'scale'],
+	},
+	{
+		name: 'sandbox',
+		summary: 'a throwaway PostgreSQL with 001–005 and data; prints DATABASE_URL=… until Ctrl-C',
+		options: ['scale'],
+	},
+	{
+		name: 'completion',
+		args: '<shell>',
+		summary: 'print a shell completion script: bash or zsh',
+		examples: ['source <(runbook completion bash)', 'runbook completion zsh > "${fpath[1]}/_runbook"'],
+	},
+];
 
 export type CliOptions = {
-	readonly command: Command;
+	readonly command: Command_;
 	readonly positionals: readonly string[];
 	readonly planFile: string;
 	readonly databaseUrl?: string;
@@ -70,12 +225,13 @@ export type CliOptions = {
 	readonly testDatabaseUrl?: string;
 	readonly named: Readonly<Record<string, string | undefined>>;
 	readonly reason?: string;
+	readonly sha256?: string;
 	readonly ascii: boolean;
 	readonly scale: number;
 	readonly step: boolean;
 	readonly json: boolean;
-	readonly help: boolean;
-	readonly version: boolean;
+	/** The raw values of the flags given (on the command line or through their environment variable), by long name. */
+	readonly given: Readonly<Partial<Record<OptionName, string | boolean | readonly string[]>>>;
 };
 
 /** "5s", "500ms", "2m", or a bare number of milliseconds. */
@@ -93,103 +249,254 @@ function int(text: string | undefined, flag: string, fallback: number, min: numb
 	return n;
 }
 
-export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
-	let parsed;
+function optionsOf(spec: CommandSpec): OptionName[] {
+	return [...new Set([...(spec.groups ?? []).flatMap((g) => GROUPS[g]), ...(spec.options ?? [])])];
+}
+
+function groupOf(spec: CommandSpec, name: OptionName): string | undefined {
+	const group = (spec.groups ?? []).find((g) => (GROUPS[g] as readonly string[]).includes(name));
+	return group ? GROUP_HEADINGS[group] : undefined;
+}
+
+/** The commands that take a flag (for "misplaced flag" messages and completion). */
+export function commandsTaking(flag: string): Command_[] {
+	const name = flag.replace(/^--?/, '').replace(/=.*$/, '');
+	return SPECS.filter((s) => optionsOf(s).some((o) => o === name || OPTIONS[o].flags.startsWith(`-${name},`))).map((s) => s.name);
+}
+
+function version(): string {
+	return (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {version: string}).version;
+}
+
+type Parsed = {command: Command_; values: Record<string, unknown>; given: Set<OptionName>; args: string[]};
+
+/** One paragraph for a parse error, with what to do next. */
+function parseErrorMessage(error: CommanderError, commandName: string | undefined, firstWord: string | undefined): string {
+	const raw = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+	const where = commandName ? `runbook ${commandName}` : 'runbook';
+	const help = `Run \`${where} --help\` for its flags.`;
+	if (error.code === 'commander.unknownOption') {
+		const flag = /'([^']+)'/.exec(raw)?.[1] ?? '';
+		const owners = commandsTaking(flag).filter((c) => c !== commandName);
+		if (owners.length > 0) return `\`${where}\` does not take ${flag}; it belongs to ${owners.map((c) => `\`runbook ${c}\``).join(', ')}. ${help}`;
+		return `\`${where}\` does not know the flag ${flag}${raw.includes('Did you mean') ? ` (${raw.slice(raw.indexOf('Did you mean')).replace(/[()]/g, '')})` : ''}. ${help}`;
+	}
+	if (error.code === 'commander.unknownCommand' || (error.code === 'commander.excessArguments' && commandName === 'run')) {
+		const word = error.code === 'commander.excessArguments' ? firstWord : /'([^']+)'/.exec(raw)?.[1];
+		return `runbook does not know the command \`${word ?? '?'}\`. Commands: ${SPECS.map((s) => s.name).join(', ')}. Run \`runbook --help\`.`;
+	}
+	if (error.code === 'commander.missingArgument' && commandName) {
+		const hint = MISSING_ARGUMENT[commandName];
+		if (hint) return `${hint} Run \`runbook ${commandName} --help\`.`;
+	}
+	return `${raw.charAt(0).toUpperCase()}${raw.slice(1)}${raw.endsWith('.') ? '' : '.'} ${help}`;
+}
+
+/** The commander program: also the source of --help and of the completion scripts. */
+export function buildProgram(onAction: (parsed: Parsed) => void, env: NodeJS.ProcessEnv = process.env): {program: Command; currentCommand: () => string | undefined} {
+	const program = new Command('runbook');
+	let current: string | undefined;
+	program
+		.description('Drive a PostgreSQL migration plan safely, step by step, with resumable state.')
+		.version(version(), '-v, --version', 'print the version')
+		.helpOption('-h, --help', 'show help')
+		.exitOverride()
+		.showSuggestionAfterError(true)
+		.configureOutput({outputError: () => undefined})
+		.hook('preSubcommand', (_program, sub) => {
+			current = sub.name();
+		})
+		.addHelpText('after', `\nWith no command, \`runbook\` is \`runbook run\`. \`runbook <command> --help\` shows the flags of each command.\n${EXIT_CODES}\n`);
+	program.helpCommand('help [command]', 'show help for a command');
+	for (const spec of SPECS) {
+		const cmd = program.command(spec.name, spec.name === 'run' ? {isDefault: true} : {}).summary(spec.summary).description(spec.description ?? spec.summary);
+		for (const arg of spec.args?.split(' ') ?? []) {
+			const argument = new Argument(arg);
+			const choices = ARG_CHOICES[arg];
+			if (choices) argument.choices(choices);
+			cmd.addArgument(argument);
+		}
+		for (const name of optionsOf(spec)) {
+			const o: OptionSpec = OPTIONS[name];
+			const option = new Option(o.flags, o.description + (o.env ? ` (or ${o.env})` : '') + (o.defaultText ? ` (default ${o.defaultText})` : ''));
+			if ('choices' in o && o.choices) option.choices(o.choices);
+			if (o.multiple) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+			const heading = groupOf(spec, name);
+			if (heading) option.helpGroup(heading);
+			cmd.addOption(option);
+		}
+		if (spec.examples) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n`);
+		cmd.action((...actionArgs: unknown[]) => {
+			const self = actionArgs[actionArgs.length - 1] as Command;
+			const values = self.opts();
+			const given = new Set<OptionName>();
+			for (const option of self.options) {
+				const long = option.long?.replace(/^--/, '') as OptionName | undefined;
+				if (!long) continue;
+				const source = self.getOptionValueSource(option.attributeName());
+				if (source === 'cli') given.add(long);
+				else {
+					const envName = (OPTIONS[long] as OptionSpec).env;
+					if (envName && env[envName] !== undefined && env[envName] !== '') {
+						values[option.attributeName()] = env[envName];
+						given.add(long);
+					}
+				}
+			}
+			onAction({command: spec.name, values, given, args: self.args});
+		});
+	}
+	return {program, currentCommand: () => current};
+}
+
+/**
+ * Flags may come before the command (`runbook --state-dir D status`): the
+ * command goes first for commander. Also returns the first word that is not a flag.
+ */
+function commandFirst(argv: readonly string[]): {args: string[]; firstWord?: string} {
+	const takesValue = new Set<string>();
+	for (const o of Object.values(OPTIONS) as OptionSpec[]) {
+		if (!o.flags.includes('<')) continue;
+		for (const f of o.flags.split(/[ ,]+/)) if (f.startsWith('-')) takesValue.add(f);
+	}
+	const names = new Set<string>(COMMANDS);
+	for (let i = 0; i < argv.length; i++) {
+		const token = argv[i]!;
+		if (token === '--') break;
+		if (token.startsWith('-')) {
+			if (!token.includes('=') && takesValue.has(token)) i++;
+			continue;
+		}
+		if (i > 0 && names.has(token)) return {args: [token, ...argv.slice(0, i), ...argv.slice(i + 1)], firstWord: token};
+		return {args: [...argv], firstWord: token};
+	}
+	return {args: [...argv]};
+}
+
+export type ParseOutcome = {kind: 'options'; options: CliOptions} | {kind: 'printed'; exitCode: number; text: string};
+
+/**
+ * Parses argv. Help and version come back as text to print (exit 0); a bad
+ * command line is a UserError (exit 2) naming what was wrong.
+ */
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseOutcome {
+	let parsed: Parsed | undefined;
+	let printed = '';
+	const {program, currentCommand} = buildProgram((p) => {
+		parsed = p;
+	}, env);
+	const capture = {writeOut: (s: string) => void (printed += s), writeErr: (s: string) => void (printed += s), outputError: () => undefined};
+	program.configureOutput(capture);
+	for (const sub of program.commands) sub.configureOutput(capture);
+	const {args, firstWord} = commandFirst(argv);
 	try {
-		parsed = parseArgs({args: [...argv], options: flags, allowPositionals: true, strict: true});
+		program.parse(args, {from: 'user'});
 	} catch (error) {
-		throw new UserError(`${(error as Error).message}. Run \`runbook --help\` for the commands and flags.`);
+		if (!(error instanceof CommanderError)) throw error;
+		if (error.exitCode === 0) return {kind: 'printed', exitCode: 0, text: printed};
+		throw new UserError(parseErrorMessage(error, currentCommand(), firstWord));
 	}
-	const {values, positionals} = parsed;
-	const first = positionals[0];
-	const command: Command = first && (COMMANDS as readonly string[]).includes(first) ? (first as Command) : 'run';
-	if (first && command === 'run' && first !== 'run') {
-		throw new UserError(`Unknown command \`${first}\`. Commands: ${COMMANDS.join(', ')}. Run \`runbook --help\`.`);
-	}
-	const rest = command === 'run' && first !== 'run' ? positionals : positionals.slice(1);
-	const confirmValues = (values.confirm ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-	const format = values['backup-format'] ?? 'custom';
-	if (format !== 'custom' && format !== 'plain') throw new UserError(`--backup-format ${format} is not supported: use custom (pg_dump -Fc, the default) or plain (the plan's own SQL form).`);
-	const named: Record<string, string | undefined> = {
-		'window-end': values['window-end'] ?? env['RUNBOOK_WINDOW_END'],
-		'window-start': values['window-start'],
-		'server-log': values['server-log'] ?? env['RUNBOOK_SERVER_LOG'],
-		'prepared-by': values['prepared-by'],
-		'reviewed-by': values['reviewed-by'] ?? env['RUNBOOK_REVIEWED_BY'],
-		'approved-by': values['approved-by'] ?? env['RUNBOOK_APPROVED_BY'],
-		'org-id': values['org-id'],
-		'app-url': values['app-url'] ?? env['APP_BASE_URL'],
+	if (!parsed) return {kind: 'printed', exitCode: 0, text: printed || program.helpInformation()};
+	return {kind: 'options', options: toOptions(parsed)};
+}
+
+function toOptions({command, values, given, args}: Parsed): CliOptions {
+	const v = (name: OptionName): string | undefined => {
+		const value = values[camel(name)];
+		return typeof value === 'string' ? value : undefined;
 	};
+	const flag = (name: OptionName): boolean => values[camel(name)] === true;
+	const confirmValues = ((values['confirm'] as string[] | undefined) ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+	const named: Record<string, string | undefined> = {
+		'window-end': v('window-end'),
+		'window-start': v('window-start'),
+		'server-log': v('server-log'),
+		'prepared-by': v('prepared-by'),
+		'reviewed-by': v('reviewed-by'),
+		'approved-by': v('approved-by'),
+		'org-id': v('org-id'),
+		'app-url': v('app-url'),
+	};
+	const scaleText = v('scale');
+	const scale = scaleText === undefined ? 1 : Number(scaleText);
+	if (!Number.isFinite(scale) || scale <= 0) throw new UserError(`--scale ${scaleText} must be a positive number (1 is the default size of the sandbox's data).`);
+	const json = flag('json');
+	const rawGiven: Partial<Record<OptionName, string | boolean | readonly string[]>> = {};
+	for (const name of given) rawGiven[name] = values[camel(name)] as string | boolean | string[];
+	const databaseUrl = v('database-url');
+	const stateDir = v('state-dir');
+	const backupDir = v('backup-dir');
+	const appRole = v('app-role');
+	const testDatabaseUrl = v('test-database-url');
+	const confirmDatabase = v('confirm-database');
+	const reason = v('reason');
+	const sha256 = v('sha256');
 	return {
 		command,
-		positionals: rest,
-		planFile: path.resolve(values.plan ?? path.join(projectRoot, 'runbook', 'migration-006.yaml')),
-		...(values['database-url'] ?? env['DATABASE_URL'] ? {databaseUrl: values['database-url'] ?? env['DATABASE_URL']} : {}),
-		...(values['state-dir'] ? {stateDir: path.resolve(values['state-dir'])} : {}),
-		resume: Boolean(values.resume),
-		fresh: Boolean(values.fresh),
-		yes: Boolean(values.yes),
+		positionals: args,
+		planFile: path.resolve(v('plan') ?? path.join(projectRoot, 'runbook', 'migration-006.yaml')),
+		...(databaseUrl ? {databaseUrl} : {}),
+		...(stateDir ? {stateDir: path.resolve(stateDir)} : {}),
+		resume: flag('resume'),
+		fresh: flag('fresh'),
+		// --json is non-interactive by nature.
+		yes: flag('yes') || json,
 		confirm: confirmValues.includes('all') ? 'all' : confirmValues.length > 0 ? new Set(confirmValues) : undefined,
-		go: Boolean(values.go),
-		...(values['confirm-database'] ? {confirmDatabase: values['confirm-database']} : {}),
-		...(values['backup-dir'] ? {backupDir: path.resolve(values['backup-dir'])} : {}),
-		backupFormat: format,
-		compressLevel: int(values.compress, 'compress', 1, 0, 9),
-		lockTimeoutMs: values['lock-timeout'] ? parseDurationMs(values['lock-timeout'], 'lock-timeout') : 5000,
-		statementTimeoutMs: values['statement-timeout'] ? parseDurationMs(values['statement-timeout'], 'statement-timeout') : 0,
-		lockRetries: int(values['lock-retries'], 'lock-retries', 4, 0, 20),
-		retryDelayMs: values['retry-delay'] ? parseDurationMs(values['retry-delay'], 'retry-delay') : 2000,
-		...(values['app-role'] ?? env['RUNBOOK_APP_ROLE'] ? {appRole: values['app-role'] ?? env['RUNBOOK_APP_ROLE']} : {}),
+		go: flag('go'),
+		...(confirmDatabase ? {confirmDatabase} : {}),
+		...(backupDir ? {backupDir: path.resolve(backupDir)} : {}),
+		backupFormat: (v('backup-format') ?? 'custom') as 'custom' | 'plain',
+		compressLevel: int(v('compress'), 'compress', 1, 0, 9),
+		lockTimeoutMs: v('lock-timeout') ? parseDurationMs(v('lock-timeout')!, 'lock-timeout') : 5000,
+		statementTimeoutMs: v('statement-timeout') ? parseDurationMs(v('statement-timeout')!, 'statement-timeout') : 0,
+		lockRetries: int(v('lock-retries'), 'lock-retries', 4, 0, 20),
+		retryDelayMs: v('retry-delay') ? parseDurationMs(v('retry-delay')!, 'retry-delay') : 2000,
+		...(appRole ? {appRole} : {}),
 		...(named['app-url'] ? {appUrl: named['app-url']} : {}),
-		...(values['test-database-url'] ?? env['TEST_DATABASE_URL'] ? {testDatabaseUrl: values['test-database-url'] ?? env['TEST_DATABASE_URL']} : {}),
+		...(testDatabaseUrl ? {testDatabaseUrl} : {}),
 		named,
-		...(values.reason ? {reason: values.reason} : {}),
-		ascii: Boolean(values.ascii),
-		scale: values.scale === undefined ? 1 : Number(values.scale),
-		step: Boolean(values.step),
-		json: Boolean(values.json),
-		help: Boolean(values.help) || command === 'help',
-		version: Boolean(values.version),
+		...(reason ? {reason} : {}),
+		...(sha256 ? {sha256} : {}),
+		ascii: flag('ascii'),
+		scale,
+		step: flag('step'),
+		json,
+		given: rawGiven,
 	};
 }
 
-export const HELP = `runbook — drive a PostgreSQL migration plan safely, step by step, with resumable state.
+function camel(name: string): string {
+	return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
 
-Usage
-  runbook [run] [flags]           the interactive runbook (Ink TUI); with no database, a sandbox rehearsal
-  runbook run --yes [flags]       non-interactive: one plain line per event (rehearsals, CI)
-  runbook watch                   read-only view of a run (another terminal / tmux window); takes no lock
-  runbook status [--json]         the run's state as plain text, once
-  runbook report                  the post-migration report (Markdown), from the state
-  runbook validate [file]         check a plan file; every problem with file:line
-  runbook rollback 1|2|3 [--yes --confirm-database NAME --reason TEXT]
-  runbook verify-backup <file>    check a backup file alone (exit 0 or 1 with the reason)
-  runbook monitor [--server-log FILE]  post-migration monitoring queries (weeks 1–4)
-  runbook sandbox                 start a throwaway PostgreSQL with 001–005 and data; prints DATABASE_URL=…
+export type FlagInfo = {
+	readonly names: readonly string[];
+	readonly description: string;
+	/** The value's placeholder (file, dir, duration, …), when the flag takes one. */
+	readonly value?: string;
+	readonly choices?: readonly string[];
+	readonly multiple: boolean;
+};
 
-Target
-  --database-url URL   or DATABASE_URL; with neither, the built-in sandbox (embedded PostgreSQL 15)
-  --plan FILE          the plan (default runbook/migration-006.yaml)
-  --state-dir DIR      state and journal (default ~/.local/state/runbook/<plan>/<target>)
-  --resume             continue an interrupted run exactly where it stopped
-  --fresh              archive the previous run's state and start over
-
-Non-interactive
-  --yes                plain output, no prompts
-  --confirm all|ID,ID  manual items done by hand
-  --go                 the GO decision (and the operator's attestations at the gate)
-  --confirm-database NAME   typed confirmation for irreversible steps (rollback 2, 3)
-  Exit codes: 0 done, 1 a step failed, 2 bad input, 3 stopped at a gate or NO-GO, 130 interrupted.
-
-Safety and tuning
-  --lock-timeout 5s  --lock-retries 4  --retry-delay 2s  --statement-timeout 0
-  --backup-dir DIR  --backup-format custom|plain  --compress 0-9 (default 1: see MEASUREMENTS)
-  --app-role ROLE      baselines and RLS checks as the application role (owners bypass RLS)
-  --app-url URL        application checks (APP_BASE_URL); token from APP_TOKEN, never shown or stored
-  --test-database-url URL   where the test restore goes (TEST_DATABASE_URL)
-  --window-end HH:MM   UTC end of the window (GO condition: an hour of troubleshooting left)
-  --server-log FILE    count permission errors (SQLSTATE 42501) in the server log
-  --prepared-by/--reviewed-by/--approved-by NAME   sign-off
-  --step               interactive: wait for Enter before each migration
-  --ascii              ASCII marks instead of Unicode
-`;
+/** The commands and their flags and arguments, for the completion scripts. */
+export function commandSpecs(): ReadonlyArray<{name: string; summary: string; flags: readonly FlagInfo[]; args: ReadonlyArray<{name: string; choices?: readonly string[]}>}> {
+	return SPECS.map((s) => ({
+		name: s.name,
+		summary: s.summary,
+		flags: [
+			...optionsOf(s).map((o) => {
+				const spec: OptionSpec = OPTIONS[o];
+				const value = /<([^>]+)>/.exec(spec.flags)?.[1];
+				return {
+					names: spec.flags.split(/[ ,]+/).filter((f) => f.startsWith('-')),
+					description: spec.description,
+					...(value ? {value} : {}),
+					...(spec.choices ? {choices: spec.choices} : {}),
+					multiple: Boolean(spec.multiple),
+				};
+			}),
+			{names: ['-h', '--help'], description: 'show help', multiple: false},
+		],
+		args: (s.args?.split(' ') ?? []).map((a) => ({name: a.replace(/[<>[\]]/g, ''), ...(ARG_CHOICES[a] ? {choices: ARG_CHOICES[a]} : {})})),
+	}));
+}

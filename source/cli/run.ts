@@ -16,6 +16,7 @@ import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {resolveTarget, type ResolvedTarget} from './target.js';
 import {formatEvent, exitCodeFor} from './plain.js';
+import {requireTerminal} from './terminal.js';
 import type {RunState} from '../engine/types.js';
 
 export function loadPlanForCli(options: CliOptions): LoadedPlan {
@@ -65,6 +66,13 @@ export function stateDirForRun(options: CliOptions, planId: string, key: string)
 }
 
 export async function runCommand(options: CliOptions, rollback?: {level: number; reason: string}): Promise<number> {
+	if (!options.yes) {
+		if (rollback) {
+			requireTerminal(`\`runbook rollback ${rollback.level}\` without --yes`, `Without a terminal use \`runbook rollback ${rollback.level} --yes${rollback.level > 1 ? ' --confirm-database NAME' : ''}\` (--json for NDJSON), and \`runbook status\` to read the result.`);
+		} else {
+			requireTerminal('`runbook run` without --yes', 'Without a terminal use `runbook run --yes` (with --confirm all --go to pass manual items and the GO gate, --json for NDJSON events), and `runbook status` to read a run once.');
+		}
+	}
 	const plan = loadPlanForCli(options);
 	const log = (line: string) => process.stderr.write(`${line}\n`);
 	const isSandbox = !options.databaseUrl;

@@ -13,6 +13,7 @@ import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {loadPlanForCli} from './run.js';
 import {buildReport} from '../report/from-state.js';
+import {requireTerminal} from './terminal.js';
 
 export function locateState(options: CliOptions, plan: LoadedPlan): string {
 	if (options.stateDir) return options.stateDir;
@@ -90,6 +91,7 @@ export async function reportCommand(options: CliOptions): Promise<number> {
 }
 
 export async function watchCommand(options: CliOptions): Promise<number> {
+	requireTerminal('`runbook watch`', 'Without a terminal use `runbook status` (the same panes as text, once) or `runbook status --json`, and repeat it (`watch -n 5 runbook status`) for a live view.');
 	const plan = loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	const {createWatchSource} = await import('../ui/watch-source.js');

@@ -13,7 +13,7 @@ export async function verifyBackupCommand(options: CliOptions): Promise<number> 
 		process.stderr.write(`FAIL ${full}: the file does not exist\n`);
 		return 1;
 	}
-	const expected = options.positionals[1];
+	const expected = options.sha256 ?? options.positionals[1];
 	const result = await verifyBackup(full, expected ? {expectedSha256: expected} : {});
 	for (const c of result.checks) process.stdout.write(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}\n`);
 	if (!result.ok) {
