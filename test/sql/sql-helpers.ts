@@ -20,6 +20,7 @@ export const MIGRATIONS = [
 export const ROLLBACK_RLS = 'rollback/006_rollback.sql';
 export const ROLLBACK_TABLE = 'rollback/rollback-006.sql';
 export const PENDING_007 = 'pending/007_restrictive_rls_policies.sql';
+export const PENDING_008 = 'pending/008_databases_no_plaintext_at_rest.sql';
 
 /** The 24 base tables of schema platform once 006 has created platform.databases. */
 export const PLATFORM_TABLES = [
