@@ -13,10 +13,24 @@
 -- a second run stops at "relation "databases" already exists" and the
 -- transaction rolls back.
 --
+-- The application's contract (CUSTOMER-DATABASE.md, PLAN-REVIEW decision 3):
+-- the customer's application inserts and updates rows naming the `password`
+-- column and reads `connection_string` as the URL it connects to (SELECT *,
+-- and the MongoDB read). Both columns stay, as in the original, so every
+-- statement of the application works on this table exactly as on the
+-- customer's own 006 ("zero behaviour change"). The application still stores
+-- PLAINTEXT at rest in `connection_string` and `password` (and so in dumps,
+-- WAL and any log of the statement): encryption into
+-- connection_string_encrypted happens next to it, not instead of it. Removing
+-- the plaintext (plan-review defect #5) is the pending migration
+-- sql/pending/008_databases_no_plaintext_at_rest.sql, which needs an
+-- application change first (see its header).
+--
 -- Changes from the original (PLAN-REVIEW §1.2, decisions 3 and 6):
---   * no `password` column; `connection_string` is nullable and never
---     persisted: the trigger encrypts it into connection_string_encrypted and
---     sets it to NULL (no plaintext at rest);
+--   * `connection_string` is nullable (the placeholder rows of Step 3 carry no
+--     URL until the runbook registers the real one); blank is refused;
+--     the trigger encrypts every new or changed value into
+--     connection_string_encrypted and keeps the column as written;
 --   * key: current_setting('app.database_encryption_key', true) when set
 --     (key_version 2); otherwise the plan's derived key, hex SHA-256 of
 --     project_id || 'database_encryption_salt_v1' (key_version 1), which the
@@ -31,7 +45,11 @@
 --     EXECUTE revoked from PUBLIC; grant it to the one service role that needs
 --     it, outside this file (no role name is assumed here);
 --   * both views are security_invoker (RLS and grants of the caller apply);
---     nothing is granted to PUBLIC.
+--     neither shows `password` or the plaintext `connection_string`:
+--     databases_safe has no secret at all (no password, connection_string,
+--     ciphertext, username or health_check_error), the full view shows the
+--     URL only through decrypt_database_connection_string; nothing is
+--     granted to PUBLIC.
 --
 -- pgcrypto: created by 003 in schema `public`; this file only makes sure it
 -- exists and refuses to continue if it lives elsewhere, because the functions
@@ -57,6 +75,7 @@ CREATE TABLE platform.databases (
 	port integer NOT NULL,
 	database text,
 	username text,
+	password text,
 	connection_string text,
 	connection_string_encrypted bytea,
 	key_version smallint,
@@ -75,7 +94,6 @@ CREATE TABLE platform.databases (
 	CONSTRAINT databases_port_check CHECK (port > 0 AND port < 65536),
 	CONSTRAINT databases_status_check CHECK (status IN ('active', 'inactive', 'error', 'maintenance')),
 	CONSTRAINT databases_health_check_status_check CHECK (health_check_status IN ('healthy', 'unhealthy', 'unknown')),
-	CONSTRAINT databases_connection_string_not_persisted CHECK (connection_string IS NULL),
 	CONSTRAINT databases_key_version_check CHECK (
 		(connection_string_encrypted IS NULL AND key_version IS NULL)
 		OR (connection_string_encrypted IS NOT NULL AND key_version IN (1, 2))
@@ -92,6 +110,11 @@ CREATE INDEX idx_databases_created_at ON platform.databases (created_at DESC);
 CREATE INDEX idx_databases_updated_at ON platform.databases (updated_at DESC);
 
 -- 1. The encryption trigger function (runs with the writer's rights).
+-- Encrypts on INSERT, when connection_string changes, when the encrypted
+-- copy is NULL (a writer sets it to NULL to force re-encryption), and when
+-- project_id changes under the derived key (version 1 depends on
+-- project_id). The plaintext column is kept as written: the application
+-- reads it.
 CREATE FUNCTION platform.encrypt_database_connection_string()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -99,42 +122,32 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	configured_key text := nullif(current_setting('app.database_encryption_key', true), '');
-	plaintext text;
 BEGIN
-	IF NEW.connection_string IS NOT NULL THEN
-		IF length(btrim(NEW.connection_string)) = 0 THEN
-			RAISE EXCEPTION 'connection_string of database "%" is blank', NEW.name
-				USING ERRCODE = 'check_violation', HINT = 'Give a full connection URL, or leave connection_string NULL to keep the stored one.';
-		END IF;
-		plaintext := NEW.connection_string;
-	ELSIF TG_OP = 'UPDATE'
-		AND NEW.project_id IS DISTINCT FROM OLD.project_id
-		AND OLD.key_version = 1
-		AND OLD.connection_string_encrypted IS NOT NULL
-		AND NEW.connection_string_encrypted IS NOT DISTINCT FROM OLD.connection_string_encrypted THEN
-		-- The derived key (version 1) depends on project_id: decrypt with the
-		-- old project's key, re-encrypt below. Version 2 does not depend on it.
-		plaintext := public.pgp_sym_decrypt(
-			OLD.connection_string_encrypted,
-			encode(sha256(convert_to(OLD.project_id::text || 'database_encryption_salt_v1', 'UTF8')), 'hex')
+	IF NEW.connection_string IS NOT NULL AND length(btrim(NEW.connection_string)) = 0 THEN
+		RAISE EXCEPTION 'connection_string of database "%" is blank', NEW.name
+			USING ERRCODE = 'check_violation', HINT = 'Give a full connection URL, or NULL for none.';
+	END IF;
+
+	IF TG_OP = 'UPDATE'
+		AND NEW.connection_string IS NOT DISTINCT FROM OLD.connection_string
+		AND NEW.connection_string_encrypted IS NOT NULL
+		AND NOT (NEW.project_id IS DISTINCT FROM OLD.project_id AND OLD.key_version = 1) THEN
+		RETURN NEW;
+	END IF;
+
+	IF NEW.connection_string IS NULL THEN
+		NEW.connection_string_encrypted := NULL;
+		NEW.key_version := NULL;
+	ELSIF configured_key IS NOT NULL THEN
+		NEW.connection_string_encrypted := public.pgp_sym_encrypt(NEW.connection_string, configured_key);
+		NEW.key_version := 2;
+	ELSE
+		NEW.connection_string_encrypted := public.pgp_sym_encrypt(
+			NEW.connection_string,
+			encode(sha256(convert_to(NEW.project_id::text || 'database_encryption_salt_v1', 'UTF8')), 'hex')
 		);
+		NEW.key_version := 1;
 	END IF;
-
-	IF plaintext IS NOT NULL THEN
-		IF configured_key IS NOT NULL THEN
-			NEW.connection_string_encrypted := public.pgp_sym_encrypt(plaintext, configured_key);
-			NEW.key_version := 2;
-		ELSE
-			NEW.connection_string_encrypted := public.pgp_sym_encrypt(
-				plaintext,
-				encode(sha256(convert_to(NEW.project_id::text || 'database_encryption_salt_v1', 'UTF8')), 'hex')
-			);
-			NEW.key_version := 1;
-		END IF;
-	END IF;
-
-	-- Never persist the plaintext.
-	NEW.connection_string := NULL;
 	RETURN NEW;
 END;
 $$;
@@ -253,7 +266,7 @@ REVOKE ALL ON platform.databases_with_connection_strings FROM PUBLIC;
 REVOKE ALL ON platform.databases_safe FROM PUBLIC;
 REVOKE ALL ON platform.databases FROM PUBLIC;
 
-COMMENT ON TABLE platform.databases IS 'External databases (MongoDB, Redis, PostgreSQL) a project connects to. Connection strings are stored only encrypted.';
+COMMENT ON TABLE platform.databases IS 'External databases (MongoDB, Redis, PostgreSQL) a project connects to. connection_string and password are kept in plaintext for the application (it reads and writes them); connection_string is also encrypted into connection_string_encrypted. Removing the plaintext is the pending migration sql/pending/008_databases_no_plaintext_at_rest.sql.';
 COMMENT ON COLUMN platform.databases.id IS 'Primary key.';
 COMMENT ON COLUMN platform.databases.project_id IS 'Owning project; rows are deleted with it.';
 COMMENT ON COLUMN platform.databases.name IS 'Display name, unique per project.';
@@ -262,7 +275,8 @@ COMMENT ON COLUMN platform.databases.host IS 'Host name, without port.';
 COMMENT ON COLUMN platform.databases.port IS 'TCP port, 1-65535.';
 COMMENT ON COLUMN platform.databases.database IS 'Database name (Redis: the database number as text).';
 COMMENT ON COLUMN platform.databases.username IS 'User name for the connection (not a secret, but kept out of databases_safe).';
-COMMENT ON COLUMN platform.databases.connection_string IS 'Write-only: the trigger encrypts what is written here into connection_string_encrypted and stores NULL.';
+COMMENT ON COLUMN platform.databases.password IS 'PLAINTEXT password as the application writes it (create and update routes); kept for the application contract, dropped by the pending hardening migration.';
+COMMENT ON COLUMN platform.databases.connection_string IS 'PLAINTEXT connection URL the application connects with (SELECT *, the MongoDB read); the trigger keeps an encrypted copy in connection_string_encrypted.';
 COMMENT ON COLUMN platform.databases.connection_string_encrypted IS 'pgp_sym_encrypt of the connection string; see key_version.';
 COMMENT ON COLUMN platform.databases.key_version IS '1: the plan''s derived per-project key (weak); 2: app.database_encryption_key. NULL when nothing is encrypted.';
 COMMENT ON COLUMN platform.databases.ssl_enabled IS 'Whether the client connects with TLS.';
@@ -274,7 +288,7 @@ COMMENT ON COLUMN platform.databases.last_health_check_at IS 'When the last heal
 COMMENT ON COLUMN platform.databases.health_check_error IS 'Error of the last failed health check (may name hosts; kept out of databases_safe).';
 COMMENT ON COLUMN platform.databases.created_at IS 'Row creation time.';
 COMMENT ON COLUMN platform.databases.updated_at IS 'Last update time (trigger update_databases_updated_at).';
-COMMENT ON FUNCTION platform.encrypt_database_connection_string() IS 'Trigger: encrypts connection_string into connection_string_encrypted, clears the plaintext, records key_version, re-encrypts when project_id changes.';
+COMMENT ON FUNCTION platform.encrypt_database_connection_string() IS 'Trigger: encrypts connection_string into connection_string_encrypted (the plaintext column is kept for the application), records key_version, re-encrypts when project_id changes.';
 COMMENT ON FUNCTION platform.decrypt_database_connection_string(uuid) IS 'Returns the decrypted connection string, or NULL if the row or ciphertext is missing. SECURITY DEFINER; not executable by PUBLIC.';
 COMMENT ON FUNCTION platform.get_project_databases(uuid, text) IS 'A project''s non-inactive databases, newest first, without credentials.';
 COMMENT ON FUNCTION platform.update_database_health(uuid, text, text) IS 'Records a health check result; returns whether the row exists.';

@@ -4,9 +4,11 @@
  * 13–15). The placeholder rows that `006_register_railway_databases.sql`
  * inserted (status 'inactive', no secret) are updated in place, found by
  * project (by ref, exactly one) and name; every value travels as a query
- * parameter. The encryption trigger encrypts `connection_string` and clears
- * the plaintext. Then the plan's three checks (2 rows, encrypted, decryptable
- * to exactly the given URL) and "no active row holds a placeholder" run, and
+ * parameter. `connection_string` keeps the URL the application reads (its
+ * contract, decision 3) and the encryption trigger stores an encrypted copy.
+ * Then the plan's three checks (2 rows, encrypted, decryptable to exactly the
+ * given URL, and the application's URL column equal to it) and "no active row
+ * holds a placeholder" run, and
  * the evidence comes back with masked values only.
  *
  * Idempotent: a row that already decrypts to the given URL with the same
@@ -54,8 +56,8 @@ export type RegisteredRow = {
 	readonly sslEnabled: boolean | null;
 	/** connection_string_encrypted is set. */
 	readonly encrypted: boolean;
-	/** connection_string (plaintext) is NULL. */
-	readonly plaintextCleared: boolean;
+	/** connection_string, the URL the application reads, equals the registered URL (compared server-side). */
+	readonly urlMatches: boolean;
 	/** The registered URL, masked; null for a row left inactive. */
 	readonly masked: string | null;
 };
@@ -119,12 +121,14 @@ function parseWanted(input: RegisterInput): Wanted[] {
 
 /** Compares the decrypted string with `url` server-side; the plaintext never comes back. Errors (wrong key) are false. */
 async function decryptsTo(client: pg.ClientBase, id: string, url: string, inTransaction: boolean): Promise<{matches: boolean; error?: string}> {
+	return comparesTo(client, 'SELECT platform.decrypt_database_connection_string($1::uuid) IS NOT DISTINCT FROM $2::text AS matches', id, url, inTransaction);
+}
+
+/** Compares a value of the row with `url` server-side with `sql` ($1 id, $2 url); errors are false. */
+async function comparesTo(client: pg.ClientBase, sql: string, id: string, url: string, inTransaction: boolean): Promise<{matches: boolean; error?: string}> {
 	if (inTransaction) await client.query('SAVEPOINT runbook_decrypt');
 	try {
-		const {rows} = await client.query<{matches: boolean | null}>(
-			'SELECT platform.decrypt_database_connection_string($1::uuid) IS NOT DISTINCT FROM $2::text AS matches',
-			[id, url],
-		);
+		const {rows} = await client.query<{matches: boolean | null}>(sql, [id, url]);
 		if (inTransaction) await client.query('RELEASE SAVEPOINT runbook_decrypt');
 		return {matches: rows[0]?.matches === true};
 	} catch (error) {
@@ -189,6 +193,7 @@ async function registerOne(client: pg.ClientBase, projectId: string, projectRef:
 	await client.query(
 		`UPDATE platform.databases
 		SET connection_string = $2,
+			connection_string_encrypted = NULL, -- the trigger encrypts $2 again (a stale copy is never kept)
 			host = $3,
 			port = $4,
 			database = $5,
@@ -214,7 +219,6 @@ type StoredRow = {
 	username: string | null;
 	ssl_enabled: boolean | null;
 	encrypted: boolean;
-	plaintext_cleared: boolean;
 	placeholder_text: boolean;
 };
 
@@ -230,14 +234,18 @@ async function verify(
 	const {rows: stored} = await client.query<StoredRow>(
 		`SELECT d.id::text AS id, d.name, d.type, d.status, d.host, d.port, d.database, d.username, d.ssl_enabled,
 			d.connection_string_encrypted IS NOT NULL AS encrypted,
-			d.connection_string IS NULL AS plaintext_cleared,
-			(to_jsonb(d) - 'connection_string_encrypted')::text ILIKE '%placeholder%' AS placeholder_text
+			(to_jsonb(d) - 'connection_string_encrypted' - 'connection_string')::text ILIKE '%placeholder%' AS placeholder_text
 		FROM platform.databases d
 		WHERE d.project_id = $1::uuid AND d.name = ANY($2::text[])
 		ORDER BY d.type, d.name`,
 		[projectId, names],
 	);
 	const byName = new Map(wanted.map((w) => [w.name, w]));
+	const urlMatches = new Map<string, boolean>();
+	for (const r of stored) {
+		const want = byName.get(r.name);
+		if (want) urlMatches.set(r.name, (await comparesTo(client, 'SELECT connection_string IS NOT DISTINCT FROM $2::text AS matches FROM platform.databases WHERE id = $1::uuid', r.id, want.url.raw, inTransaction)).matches);
+	}
 	const rows: RegisteredRow[] = stored.map((r) => ({
 		id: r.id,
 		name: r.name,
@@ -250,7 +258,7 @@ async function verify(
 		username: r.username,
 		sslEnabled: r.ssl_enabled,
 		encrypted: r.encrypted,
-		plaintextCleared: r.plaintext_cleared,
+		urlMatches: urlMatches.get(r.name) ?? false,
 		masked: byName.get(r.name)?.url.masked ?? null,
 	}));
 	const registered = stored.filter((r) => byName.has(r.name));
@@ -277,16 +285,16 @@ async function verify(
 			(inactive.length > 0 ? `; ${inactive.map((n) => `${n} ${stored.find((r) => r.name === n)?.status ?? '?'}`).join(', ')}` : ''),
 	});
 
-	const unencrypted = registered.filter((r) => !r.encrypted || !r.plaintext_cleared);
+	const unencrypted = registered.filter((r) => !r.encrypted || !urlMatches.get(r.name));
 	checks.push({
 		id: 'encrypted',
-		title: 'Connection strings encrypted, no plaintext kept',
+		title: 'Connection strings encrypted, and connection_string is the URL the application reads',
 		status: unencrypted.length === 0 && registered.length > 0 ? 'pass' : 'fail',
-		expected: `is_encrypted = t and connection_string IS NULL for ${registered.length === 1 ? 'the registered row' : `all ${registered.length} registered rows`}`,
+		expected: `is_encrypted = t and connection_string = the registered URL for ${registered.length === 1 ? 'the registered row' : `all ${registered.length} registered rows`}`,
 		actual:
 			unencrypted.length === 0
-				? `encrypted: ${registered.map((r) => r.name).join(', ')}`
-				: unencrypted.map((r) => `${r.name}: ${r.encrypted ? 'encrypted' : 'NOT encrypted'}, ${r.plaintext_cleared ? 'no plaintext' : 'PLAINTEXT KEPT'}`).join('; '),
+				? `encrypted, URL readable by the application: ${registered.map((r) => r.name).join(', ')}`
+				: unencrypted.map((r) => `${r.name}: ${r.encrypted ? 'encrypted' : 'NOT encrypted'}, ${urlMatches.get(r.name) ? 'connection_string is the URL' : 'connection_string is NOT the registered URL (the application would connect elsewhere or get NULL)'}`).join('; '),
 	});
 
 	const decryptResults: string[] = [];

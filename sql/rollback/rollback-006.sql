@@ -6,7 +6,10 @@
 -- everything 001-005 created. Run it AFTER 006_rollback.sql.
 --
 -- WARNING: this deletes every registered database (the rows of
--- 006_register_railway_databases.sql and any registered since).
+-- 006_register_railway_databases.sql and any registered since), with their
+-- plaintext connection_string and password columns and the encrypted copies.
+-- The application's routes for databases, Redis and MongoDB stop working
+-- (the table is gone): stop or switch them off first.
 --
 -- Transaction: no BEGIN/COMMIT here. Run it with
 -- `psql -X -v ON_ERROR_STOP=1 --single-transaction`: all or nothing.

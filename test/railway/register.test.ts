@@ -49,8 +49,8 @@ describe('registerRailwayDatabases against 006 on a real PostgreSQL', () => {
 		await registerRailwayDatabases({client, redisUrl: REDIS_URL, mongoUrl: MONGO_URL});
 		const stored = await rows();
 		expect(stored.map((r) => [r.name, r.status, r.host, r.port, r.database, r.username, r.ssl_enabled, r.connection_string, r.decrypted])).toEqual([
-			['Railway MongoDB', 'active', 'mongodb.railway.internal', 27017, 'lancio', 'mongo', false, null, MONGO_URL],
-			['Railway Redis', 'active', 'redis.railway.internal', 6379, '1', 'default', false, null, REDIS_URL],
+			['Railway MongoDB', 'active', 'mongodb.railway.internal', 27017, 'lancio', 'mongo', false, MONGO_URL, MONGO_URL],
+			['Railway Redis', 'active', 'redis.railway.internal', 6379, '1', 'default', false, REDIS_URL, REDIS_URL],
 		]);
 	});
 
@@ -74,7 +74,7 @@ describe('registerRailwayDatabases against 006 on a real PostgreSQL', () => {
 		expect({
 			ok: result.ok,
 			checks: result.checks.map((c) => [c.id, c.status]),
-			masked: result.rows.map((r) => [r.name, r.action, r.masked, r.encrypted, r.plaintextCleared]),
+			masked: result.rows.map((r) => [r.name, r.action, r.masked, r.encrypted, r.urlMatches]),
 			leaks: JSON.stringify(result).includes("r'e\\d") || JSON.stringify(result).includes("m'o\\n"),
 		}).toEqual({
 			ok: true,

@@ -41,13 +41,29 @@ describe('without app.database_encryption_key (the plan’s derived key)', () =>
 		expect(rows).toEqual([{key_version: 1, url: URL_A}]);
 	});
 
-	test('stores no plaintext: connection_string is NULL and the ciphertext does not contain the URL or its password', async () => {
-		const id = await insert('no plaintext', URL_A);
+	test('keeps connection_string as written (the application reads it); the ciphertext does not contain the URL or its password', async () => {
+		const id = await insert('plaintext kept for the application', URL_A);
 		const rows = await db.query(
 			`SELECT connection_string, position(convert_to($2, 'UTF8') IN connection_string_encrypted) AS url_at, position(convert_to('pa55-word-A', 'UTF8') IN connection_string_encrypted) AS password_at FROM platform.databases WHERE id = $1`,
 			[id, URL_A],
 		);
-		expect(rows).toEqual([{connection_string: null, url_at: 0, password_at: 0}]);
+		expect(rows).toEqual([{connection_string: URL_A, url_at: 0, password_at: 0}]);
+	});
+
+	test('accepts the application’s INSERT naming password, and RETURNING * gives its connection_string back', async () => {
+		const rows = await db.query<Record<string, unknown>>(
+			`INSERT INTO platform.databases (project_id, name, type, connection_string, host, port, database, username, password, ssl_enabled, metadata, status)
+			 VALUES ($1, 'app create route', 'redis', $2, 'redis.internal', 6379, '1', 'default', 'pa55-word-B', false, '{}'::jsonb, 'active') RETURNING *`,
+			[projectA, URL_B],
+		);
+		expect(rows.map((r) => [r['connection_string'], r['password'], r['key_version'], Buffer.isBuffer(r['connection_string_encrypted'])])).toEqual([[URL_B, 'pa55-word-B', 1, true]]);
+	});
+
+	test('setting connection_string to NULL clears the encrypted copy too', async () => {
+		const id = await insert('cleared', URL_A);
+		await db.query(`UPDATE platform.databases SET connection_string = NULL WHERE id = $1`, [id]);
+		const rows = await db.query(`SELECT connection_string, connection_string_encrypted, key_version FROM platform.databases WHERE id = $1`, [id]);
+		expect(rows).toEqual([{connection_string: null, connection_string_encrypted: null, key_version: null}]);
 	});
 
 	test('uses the plan’s key: pgp_sym_decrypt with sha256(project_id || salt) gives the URL', async () => {
@@ -75,7 +91,7 @@ describe('without app.database_encryption_key (the plan’s derived key)', () =>
 		const id = await insert('rewritten', URL_A);
 		await db.query(`UPDATE platform.databases SET connection_string = $2 WHERE id = $1`, [id, URL_B]);
 		const rows = await db.query(`SELECT connection_string, platform.decrypt_database_connection_string(id) AS url FROM platform.databases WHERE id = $1`, [id]);
-		expect(rows).toEqual([{connection_string: null, url: URL_B}]);
+		expect(rows).toEqual([{connection_string: URL_B, url: URL_B}]);
 	});
 
 	test('an update that does not touch the connection string keeps the ciphertext', async () => {

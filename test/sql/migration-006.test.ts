@@ -78,11 +78,12 @@ describe('Step 1: 006_add_platform_databases_table.sql', () => {
 		expect(rows.map((r) => r.tgname)).toEqual(['encrypt_database_connection_string_trigger', 'update_databases_updated_at']);
 	});
 
-	test('the table has no password column and connection_string is nullable', async () => {
-		const rows = await db.query(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'platform' AND table_name = 'databases' AND column_name IN ('password', 'connection_string', 'key_version') ORDER BY column_name`);
+	test('the table keeps the application’s password and connection_string columns (nullable text)', async () => {
+		const rows = await db.query(`SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'platform' AND table_name = 'databases' AND column_name IN ('password', 'connection_string', 'key_version') ORDER BY column_name`);
 		expect(rows).toEqual([
-			{column_name: 'connection_string', is_nullable: 'YES'},
-			{column_name: 'key_version', is_nullable: 'YES'},
+			{column_name: 'connection_string', data_type: 'text', is_nullable: 'YES'},
+			{column_name: 'key_version', data_type: 'smallint', is_nullable: 'YES'},
+			{column_name: 'password', data_type: 'text', is_nullable: 'YES'},
 		]);
 	});
 });

@@ -93,7 +93,7 @@ export async function runRegister(ctx: ExecContext): Promise<Outcome> {
 	}
 	const wanted = (w['checks'] as string[] | undefined) ?? [];
 	const checks = wanted.length > 0 ? result.checks.filter((c) => wanted.includes(c.id)) : result.checks;
-	for (const row of result.rows) ctx.output(`${row.name} (${row.type}): ${row.action}, status ${row.status}, ${row.host}:${row.port}, encrypted ${row.encrypted ? 't' : 'f'}, plaintext cleared ${row.plaintextCleared ? 't' : 'f'}${row.masked ? `, ${row.masked}` : ''}`);
+	for (const row of result.rows) ctx.output(`${row.name} (${row.type}): ${row.action}, status ${row.status}, ${row.host}:${row.port}, encrypted ${row.encrypted ? 't' : 'f'}, connection_string is the URL ${row.urlMatches ? 't' : 'f'}${row.masked ? `, ${row.masked}` : ''}`);
 	const lines = checks.map((c) => `${c.status.toUpperCase()} ${c.title}: expected ${c.expected}; got ${c.actual}`);
 	for (const l of lines) ctx.output(l);
 	const failed = checks.filter((c) => c.status === 'fail');
