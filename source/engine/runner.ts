@@ -35,6 +35,9 @@ import {executorFor, reconcileInterrupted, runRestore, actionRequirement} from '
 
 export type RunMode = 'interactive' | 'yes';
 
+/** How a rehearsal records a manual item: nobody confirmed it, the rehearsal went on. */
+export const REHEARSED_MANUAL = 'rehearsed, confirmed automatically';
+
 export type RunOptions = {
 	readonly plan: LoadedPlan;
 	readonly target: Target;
@@ -287,7 +290,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 				if (!confirmed) throw new Stop('stopped-at-gate', `Manual item ${item.id} ("${item.title}") needs the operator: pass --confirm ${item.id} (or --confirm all) to record that it was done.`);
 				const at = now().toISOString();
 				store.append({type: 'item-started', itemId: item.id, attempt: (current?.attempts ?? 0) + 1, executionId: randomUUID()});
-				store.append({type: 'item-passed', itemId: item.id, evidence: {expected: 'operator confirms', actual: 'confirmed with --confirm', command: prompt, startedAt: at, endedAt: at, durationMs: 0}});
+				store.append({type: 'item-passed', itemId: item.id, evidence: {expected: 'operator confirms', actual: options.settings.rehearsal ? REHEARSED_MANUAL : 'confirmed with --confirm', command: prompt, startedAt: at, endedAt: at, durationMs: 0}});
 				return true;
 			}
 			const startedAt = now();

@@ -9,7 +9,7 @@
  * node_modules.
  */
 import {mkdtemp, mkdir, rm, chmod, readFile, writeFile, symlink, lstat} from 'node:fs/promises';
-import {existsSync} from 'node:fs';
+import {appendFileSync, existsSync} from 'node:fs';
 import {tmpdir, userInfo} from 'node:os';
 import path from 'node:path';
 import {createRequire} from 'node:module';
@@ -62,7 +62,23 @@ export type StartOptions = {
 	readonly port?: number;
 	/** Receives the server's log lines (default: dropped). */
 	readonly onLog?: (line: string) => void;
+	/** Also appends the server's log (its stderr) to this file, for scans that read a log file (SQLSTATE 42501, statement timing). */
+	readonly logFile?: string;
+	/** More `postgres` flags (e.g. a log_line_prefix). */
+	readonly extraFlags?: readonly string[];
 };
+
+/** The sandbox server's settings: loopback only, no durability (a throwaway), pg_stat_statements for the baselines. */
+export const SANDBOX_FLAGS: readonly string[] = [
+	'-c', 'listen_addresses=127.0.0.1',
+	'-c', 'unix_socket_directories=',
+	'-c', 'fsync=off',
+	'-c', 'synchronous_commit=off',
+	'-c', 'full_page_writes=off',
+	'-c', 'shared_preload_libraries=pg_stat_statements',
+	'-c', 'max_connections=200',
+	'-c', 'log_min_messages=warning',
+];
 
 export async function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -153,23 +169,16 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 		persistent,
 		createPostgresUser: isRoot,
 		initdbFlags: ['--encoding=UTF8', '--no-sync'],
-		postgresFlags: [
-			'-c', 'listen_addresses=127.0.0.1',
-			'-c', 'unix_socket_directories=',
-			'-c', 'fsync=off',
-			'-c', 'synchronous_commit=off',
-			'-c', 'full_page_writes=off',
-			'-c', 'shared_preload_libraries=pg_stat_statements',
-			'-c', 'max_connections=200',
-			'-c', 'log_min_messages=warning',
-		],
+		postgresFlags: [...SANDBOX_FLAGS, ...(options.extraFlags ?? [])],
 		onLog: (message: string) => {
 			log.push(message);
 			if (log.length > 200) log.shift();
+			if (options.logFile) appendLog(options.logFile, message);
 			options.onLog?.(message);
 		},
 		onError: (message: unknown) => {
 			log.push(String(message));
+			if (options.logFile) appendLog(options.logFile, String(message));
 			options.onLog?.(String(message));
 		},
 	});
@@ -194,6 +203,14 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 	return {admin: parseTarget(adminUrl), adminUrl, port, dir, stop, adopted: false};
 }
 
+function appendLog(file: string, text: string): void {
+	try {
+		appendFileSync(file, text, {mode: 0o600});
+	} catch {
+		// the log file is a convenience for scans; the server runs on without it
+	}
+}
+
 /** A postmaster still running on a data directory (left by a killed run): its pid and port. */
 async function runningPostmaster(dataDir: string): Promise<{pid: number; port: number} | undefined> {
 	let text: string;
@@ -214,16 +231,18 @@ async function runningPostmaster(dataDir: string): Promise<{pid: number; port: n
 	return {pid, port};
 }
 
-async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+/** Waits until a process is gone; true when it went within the time. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		try {
 			process.kill(pid, 0);
 		} catch {
-			return;
+			return true;
 		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
+	return false;
 }
 
 /** Runs one statement on a target with a short-lived client. */

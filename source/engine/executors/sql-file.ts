@@ -13,6 +13,8 @@ import type {ExecContext, Outcome} from '../context.js';
 import {runPsql} from '../../proc/psql.js';
 import {appliedMigrations, fileSha256, INFLIGHT_LOCK_CLASS, LEDGER_GUARD_SQL, LEDGER_RECORD_SQL, planLockKey} from '../../db/ledger.js';
 import {redact} from '../../db/target.js';
+import {startLockSampler, type LockSamples} from '../../db/lock-sampler.js';
+import {measureRehearsedMigration} from '../../rehearsal/measure-file.js';
 
 /** The guard and ledger files psql runs around a migration, kept in the run's state directory (no temp files to leak). */
 function wrapperFiles(stateDir: string): {guard: string; record: string} {
@@ -100,6 +102,10 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	if (item.reverts && item.reverts.length > 0) vars['rb_reverts'] = item.reverts.join(',');
 	const settings: Record<string, string> = {lock_timeout: `${ctx.settings.lockTimeoutMs}ms`, ...(item.settings ?? {})};
 	if (ctx.settings.statementTimeoutMs > 0) settings['statement_timeout'] = `${ctx.settings.statementTimeoutMs}ms`;
+	// A rehearsal times every statement in the server's log (this session only) and samples its locks.
+	const rehearsal = ctx.settings.rehearsal;
+	if (rehearsal) settings['log_min_duration_statement'] = '0';
+	let lockSamples: LockSamples | undefined;
 
 	let lastBlockers: Blocker[] = [];
 	const tags = new Map<string, number>();
@@ -141,6 +147,7 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 				if (ctx.signal.aborted) break;
 			}
 		})();
+		const sampler = rehearsal ? await startLockSampler(ctx.target, appName, rehearsal.lockSampleMs) : undefined;
 		try {
 			last = await runPsql({
 				target: ctx.target,
@@ -163,6 +170,7 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 		} finally {
 			polling = false;
 			await poll;
+			if (sampler) lockSamples = await sampler.stop();
 		}
 		const text = last.tail.map((l) => l.line).join('\n');
 		if (last.exitCode === 0) break;
@@ -176,7 +184,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	const result = last!;
 	const outputTail = result.tail.map((l) => redact(l.line, ctx.target.secrets));
 	const tagSummary = [...tags].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ');
-	const details = {sha256, file: item.file, tags: Object.fromEntries(tags), lockTimeouts, executionId: ctx.executionId};
+	const measured = rehearsal && lockSamples && result.exitCode === 0 ? await measureRehearsedMigration({serverLog: rehearsal.serverLog, applicationName: appName, file, samples: lockSamples}) : undefined;
+	const details = {sha256, file: item.file, tags: Object.fromEntries(tags), lockTimeouts, executionId: ctx.executionId, ...(measured ? {rehearsal: measured} : {})};
 	if (ctx.signal.aborted) {
 		return {ok: false, evidence: {command: shown, exitCode: result.exitCode, outputTail, details}, error: 'Interrupted: psql was stopped; its transaction rolled back (the ledger says so on --resume).'};
 	}

