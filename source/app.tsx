@@ -322,7 +322,8 @@ export function App(props: AppProps) {
 	useInput((input, key) => onKeyRef.current(input, key));
 
 	const layout = computeLayout(size.columns, size.rows, plan.plan.timeline.length);
-	const header = headerLines({plan, state, target, now, width: layout.width, glyphs, watch: isWatch});
+	const targetSource = controller?.targetSource ?? state.targetSource;
+	const header = headerLines({plan, state, target, ...(targetSource ? {targetSource} : {}), now, width: layout.width, glyphs, watch: isWatch});
 	const rule = line(glyphs.rule.repeat(layout.width), 'muted');
 
 	let body: PaneLine[] | undefined;

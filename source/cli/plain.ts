@@ -15,7 +15,7 @@ export function formatEvent(event: EngineEvent, state: RunState): string | undef
 	const t = clock(event.at);
 	switch (event.type) {
 		case 'run-started':
-			return `${t} run ${event.runId} of ${event.planTitle} on ${event.target}${event.resumed ? ' (resumed)' : ''}`;
+			return `${t} run ${event.runId} of ${event.planTitle} on ${event.target}${event.targetSource ? ` via ${event.targetSource}` : ''}${event.resumed ? ' (resumed)' : ''}`;
 		case 'item-started':
 			return `${t} ▶ ${event.itemId} (attempt ${event.attempt})`;
 		case 'output':

@@ -120,6 +120,7 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 		const controller = await startRun({
 			plan,
 			target: resolved.target,
+			targetSource: resolved.source,
 			stateDir,
 			mode: options.yes ? 'yes' : 'interactive',
 			resume: options.resume,

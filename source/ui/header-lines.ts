@@ -1,6 +1,11 @@
 /**
- * The header: plan title, target (never a password), current phase, the
- * T-clock with ahead/behind, progress n/N, elapsed, and the run status.
+ * The header: plan title, target (never a password) and which source chose
+ * it, current phase, the T-clock with ahead/behind, progress n/N, elapsed,
+ * and the run status.
+ *
+ * The target is what the operator must never lose sight of at 2 AM: at any
+ * width the first line keeps it whole, with its source, and shortens the
+ * phase and then the plan title (dropping them when nothing is left).
  */
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../engine/types.js';
@@ -14,6 +19,8 @@ export type HeaderInput = {
 	readonly plan: LoadedPlan;
 	readonly state: RunState;
 	readonly target: string;
+	/** Which source chose the target: DATABASE_URL, --database-url, PG* variables, service NAME, sandbox. */
+	readonly targetSource?: string;
 	readonly now: number;
 	readonly width: number;
 	readonly glyphs: Glyphs;
@@ -43,7 +50,9 @@ export function headerLines(input: HeaderInput): PaneLine[] {
 	const {plan, state, now, width, glyphs} = input;
 	const sep = glyphs.separator;
 	const title = state.planTitle || plan.plan.title;
-	const first = `${input.watch ? `[${WATCH_BANNER}] ` : ''}${title}${sep}${safeTarget(input.target || state.target)}${sep}phase: ${currentPhase(plan, state)}`;
+	const source = input.targetSource ?? state.targetSource;
+	const target = `${safeTarget(input.target || state.target)}${source ? ` via ${source}` : ''}`;
+	const first = firstLine({banner: input.watch ? `[${WATCH_BANNER}] ` : '', title, target, phase: `phase: ${currentPhase(plan, state)}`, width, sep, ellipsis: glyphs.ellipsis});
 	const clock = tClock(plan.plan, state, now);
 	const progress = runProgress(plan.plan, state);
 	const elapsed = elapsedMs(state, now);
@@ -56,7 +65,36 @@ export function headerLines(input: HeaderInput): PaneLine[] {
 	const behind = (clock.scheduleDeltaMs ?? 0) >= 60_000;
 	const statusTone = state.status === 'completed' ? 'ok' : state.status === 'running' ? (behind ? 'attention' : 'plain') : 'bad';
 	return [
-		line(truncate(first, width, glyphs.ellipsis), input.watch ? 'attention' : 'title', {bold: true}),
+		line(first, input.watch ? 'attention' : 'title', {bold: true}),
 		line(truncate(parts.join(sep), width, glyphs.ellipsis), statusTone),
 	];
+}
+
+const MIN_PHASE = 12;
+const MIN_TITLE = 8;
+
+/**
+ * banner + title · target · phase in `width` columns: the target is never cut
+ * (unless it alone is wider than the screen); the phase gives way first, down
+ * to a few characters, then the title, then both go.
+ */
+export function firstLine(input: {banner: string; title: string; target: string; phase: string; width: number; sep: string; ellipsis: string}): string {
+	const {banner, title, target, phase, width, sep, ellipsis} = input;
+	const len = (text: string) => [...text].length;
+	const whole = `${banner}${title}${sep}${target}${sep}${phase}`;
+	if (len(whole) <= width) return whole;
+	const fixed = len(banner) + len(target);
+	// Room for title and phase, with their two separators.
+	let room = width - fixed - 2 * len(sep);
+	if (room >= MIN_TITLE + MIN_PHASE) {
+		const phaseWidth = Math.max(MIN_PHASE, Math.min(len(phase), room - len(title)));
+		const titleWidth = room - phaseWidth;
+		return `${banner}${truncate(title, titleWidth, ellipsis)}${sep}${target}${sep}${truncate(phase, phaseWidth, ellipsis)}`;
+	}
+	// No room for the phase: title · target.
+	room = width - fixed - len(sep);
+	if (room >= MIN_TITLE) return `${banner}${truncate(title, room, ellipsis)}${sep}${target}`;
+	// The target alone (and the watch banner, shortened, when it fits).
+	if (banner && width - len(target) >= MIN_TITLE) return `${truncate(banner.trim(), width - len(target) - 1, ellipsis)} ${target}`;
+	return truncate(target, width, ellipsis);
 }

@@ -68,7 +68,8 @@ describe('watch source', () => {
 describe('App in watch mode', () => {
 	it('shows the read-only banner and follows progress written by the engine', async () => {
 		const rendered = render(<App watch={source} columns={80} rows={24} now={() => T_START} />);
-		await waitForText(rendered, '[read-only view (watch)] Migration 006: databases table');
+		// At 80 columns the banner and the target stay whole; the title gives way.
+		await waitForText(rendered, '[read-only view (watch)] Migration 00… · app@db.example:5432/prod');
 		const before = frame(rendered).match(/progress (\d+)\/6/)?.[1];
 		store.append({type: 'item-started', itemId: 'pre.railway', attempt: 1, executionId: 'e2'});
 		store.append({type: 'item-skipped', itemId: 'pre.railway', reason: 'checked by phone', by: 'operator'});
