@@ -9,6 +9,8 @@
  * tail, and the checksum streams the file in 1 MiB chunks.
  */
 import {chmod, link, mkdir, open, readdir, rm, stat, unlink} from 'node:fs/promises';
+import {statSync} from 'node:fs';
+import {DumpProgressTracker, isTableLine, tableSizesWith, type DumpEstimate, type TableSize} from './dump-progress.js';
 import path from 'node:path';
 import type pg from 'pg';
 import {redact, type Target} from '../db/target.js';
@@ -48,6 +50,8 @@ export type BackupProgress = {
 	/** pg_dump's last verbose line, secrets removed. */
 	readonly lastLine: string | undefined;
 	readonly phase: 'dumping' | 'checksum' | 'done';
+	/** Table N of M and bytes against the catalog's total, with an ETA. */
+	readonly estimate?: DumpEstimate;
 };
 
 export type BackupOptions = {
@@ -149,6 +153,14 @@ async function freeName(dir: string, base: string): Promise<string> {
 	}
 }
 
+function partialSize(file: string): number {
+	try {
+		return statSync(file).size;
+	} catch {
+		return 0;
+	}
+}
+
 async function fsyncPath(file: string): Promise<void> {
 	const handle = await open(file, 'r');
 	try {
@@ -197,17 +209,18 @@ function checkCompression(format: BackupFormat, compression: number | undefined)
 }
 
 /** The snapshot pg_dump will dump, held open (and counted) on our own connection until the dump ends. */
-type HeldSnapshot = {readonly id: string; readonly counts: Promise<TableCount[]>};
+type HeldSnapshot = {readonly id: string; readonly counts: Promise<TableCount[]>; readonly sizes: readonly TableSize[]};
 
 async function holdSnapshot(client: pg.Client, countRows: boolean, schemas?: readonly string[]): Promise<HeldSnapshot> {
 	await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 	const {rows} = await client.query<{id: string}>('SELECT pg_export_snapshot() AS id');
 	// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
 	await client.query('SET LOCAL row_security = off');
+	const sizes = await tableSizesWith(client, schemas);
 	const counts = countRows ? countRowsWith(client, schemas) : Promise.resolve([]);
 	// Avoid an unhandled rejection while the dump runs; the error is rethrown when awaited.
 	counts.catch(() => undefined);
-	return {id: rows[0]!.id, counts};
+	return {id: rows[0]!.id, counts, sizes};
 }
 
 /**
@@ -248,6 +261,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 	let objects = 0;
 	let lastLine: string | undefined;
 	let linked = false;
+	let tracker: DumpProgressTracker | undefined;
 	const report = async (phase: BackupProgress['phase']) => {
 		if (!options.onProgress) return;
 		let bytes = 0;
@@ -257,12 +271,15 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 			return;
 		}
 		const elapsedMs = Date.now() - started;
-		options.onProgress({bytes, bytesPerSecond: elapsedMs > 0 ? Math.round((bytes * 1000) / elapsedMs) : 0, elapsedMs, objects, lastLine, phase});
+		const estimate = tracker?.estimate(bytes, Date.now(), phase !== 'dumping');
+		options.onProgress({bytes, bytesPerSecond: elapsedMs > 0 ? Math.round((bytes * 1000) / elapsedMs) : 0, elapsedMs, objects, lastLine, phase, ...(estimate ? {estimate} : {})});
 	};
 
 	try {
 		return await withClient(target, 'runbook-backup', async (client) => {
 			const snapshot = await holdSnapshot(client, options.countRows ?? true, options.schemas);
+			// Before any table finishes, compressed output is guessed at 0.3 file bytes per catalog byte (MEASUREMENTS: 1 GB → 248 MB at -Z1).
+			tracker = new DumpProgressTracker(snapshot.sizes, format === 'plain' || compression === 0 ? 1 : 0.3);
 			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, snapshot: snapshot.id, schemas: options.schemas});
 			const timer = setInterval(() => void report('dumping'), options.progressIntervalMs ?? 300);
 			let result;
@@ -278,6 +295,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 					onLine: (line) => {
 						const text = clean(line.line);
 						if (OBJECT_LINE.test(text)) objects += 1;
+						if (isTableLine(text)) tracker?.onLine(text, partialSize(partial), Date.now());
 						lastLine = text;
 						options.onLine?.({stream: line.stream, line: text});
 					},

@@ -19,16 +19,19 @@ export type TableCount = {
  * partitioned parents excluded since they hold no rows) outside the system
  * schemas, not members of an extension; optionally only some schemas.
  */
-const COUNT_SQL = `
-SELECT format('%I.%I', n.nspname, c.relname) AS "table",
-	(xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS rows
+export const DUMPED_TABLES = `
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r'
 	AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 	AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
 	AND ($1::text[] IS NULL OR n.nspname = ANY ($1::text[]))
-	AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+	AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
+
+const COUNT_SQL = `
+SELECT format('%I.%I', n.nspname, c.relname) AS "table",
+	(xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS rows
+${DUMPED_TABLES}
 ORDER BY 1`;
 
 /** Counts with an open client (inside whatever transaction/snapshot it has). */

@@ -5,7 +5,8 @@
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecContext, Outcome} from '../context.js';
-import {runBackup, discardPartial, type BackupResult} from '../../backup/dump.js';
+import {runBackup, discardPartial, type BackupProgress, type BackupResult} from '../../backup/dump.js';
+import {formatShortDuration} from '../timeline.js';
 import {verifyBackup, type VerifyResult} from '../../backup/verify.js';
 import {testRestore, restoreFromBackup} from '../../backup/restore.js';
 import {precheckBackup} from '../../backup/precheck.js';
@@ -16,6 +17,16 @@ export type BackupInfo = Pick<BackupResult, 'file' | 'format' | 'bytes' | 'sha25
 
 export function backupInfo(ctx: ExecContext): BackupInfo | undefined {
 	return ctx.state().data['backup'] as BackupInfo | undefined;
+}
+
+/** "table 7 of 23 (platform.audit_logs), 120 MiB of ~450 MiB, ETA 1m10s; file 35.2 MiB at 12.0 MiB/s, 9.8 s". */
+export function backupProgressText(p: BackupProgress): string {
+	const file = `file ${humanBytes(p.bytes)} at ${humanBytes(p.bytesPerSecond)}/s, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+	const e = p.estimate;
+	if (p.phase !== 'dumping') return `${p.phase}: ${e ? `${e.tableCount} tables, ~${humanBytes(e.totalBytes)}; ` : ''}${file}`;
+	if (!e || e.tableIndex === 0) return `dumping the schema${e ? ` (then ${e.tableCount} tables, ~${humanBytes(e.totalBytes)} in the catalog)` : ''}; ${file}`;
+	const eta = e.etaMs === undefined ? 'ETA …' : `ETA ${formatShortDuration(e.etaMs)}`;
+	return `table ${e.tableIndex} of ${e.tableCount}${e.table ? ` (${e.table})` : ''}, ${humanBytes(e.doneBytes)} of ~${humanBytes(e.totalBytes)}, ${eta}; ${file}`;
 }
 
 export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
@@ -31,8 +42,7 @@ export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
 		pgDumpPath: ctx.settings.binaries.pgDump,
 		signal: ctx.signal,
 		onLine: ({line, stream}) => ctx.output(line, stream),
-		onProgress: (p) =>
-			ctx.progress(`${p.phase} ${humanBytes(p.bytes)} at ${humanBytes(p.bytesPerSecond)}/s, ${(p.elapsedMs / 1000).toFixed(1)} s, ${p.objects} objects${p.lastLine ? ` — ${p.lastLine.slice(0, 80)}` : ''}`),
+		onProgress: (p) => ctx.progress(backupProgressText(p), p.estimate && p.estimate.totalBytes > 0 ? p.estimate.doneBytes / p.estimate.totalBytes : undefined),
 	});
 	const info: BackupInfo = {
 		file: result.file,
