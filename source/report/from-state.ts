@@ -8,7 +8,7 @@ import type {RunState} from '../engine/types.js';
 import type {ReportInput, ReportItem, ReportStatus, SignOff, TimelineRow, ObjectCounts, HealthRow, AppCheckRow} from './types.js';
 import {renderReport} from './render-report.js';
 import {renderNotification} from './notification.js';
-import {parseOffsetMs} from '../engine/timeline.js';
+import {parseOffsetMs, tClock, timelineRows} from '../engine/timeline.js';
 import type {BaselineComparisonData} from '../engine/executors/baseline.js';
 
 export function signoffFromOptions(plan: LoadedPlan, options: Readonly<Record<string, string | undefined>>): Required<Pick<SignOff, 'executionDate'>> & SignOff {
@@ -50,7 +50,8 @@ function minutes(offset: string | undefined): number {
 	return offset ? parseOffsetMs(offset) / 60_000 : 0;
 }
 
-export async function buildReport(input: {plan: LoadedPlan; state: RunState; secrets: readonly string[]; final: boolean}): Promise<string> {
+/** The report's data, before it becomes Markdown (also `runbook report --json`). */
+export function buildReportInput(input: {plan: LoadedPlan; state: RunState; secrets: readonly string[]; final: boolean}): ReportInput {
 	const {plan, state} = input;
 	const entries = [...plan.byId.values()];
 	const items: ReportItem[] = entries
@@ -75,6 +76,8 @@ export async function buildReport(input: {plan: LoadedPlan; state: RunState; sec
 		const bad = v.items.filter((id) => state.items[id]?.status !== 'passed');
 		return {name: v.name, result, ...(bad.length > 0 ? {detail: `not passed: ${bad.join(', ')}`} : {detail: `${v.items.length} checks passed`})};
 	});
+	const t0Ms = tClock(plan.plan, state, Date.now()).t0Ms;
+	const rowStatus = new Map(timelineRows(plan.plan, state, Date.now()).map((r) => [r.id, r.status]));
 	const timeline: TimelineRow[] = plan.plan.timeline.map((row) => {
 		const ids = plan.forward.filter((e) => e.item.timeline === row.id).map((e) => state.items[e.item.id]);
 		const starts = ids.map((s) => s?.startedAt).filter((x): x is string => Boolean(x)).sort();
@@ -85,6 +88,8 @@ export async function buildReport(input: {plan: LoadedPlan; state: RunState; sec
 			activity: row.activity,
 			plannedMinutes: minutes(row.duration),
 			owner: row.owner ?? '',
+			...(t0Ms === undefined ? {} : {plannedStart: new Date(t0Ms + parseOffsetMs(row.at)).toISOString()}),
+			...(rowStatus.get(row.id) ? {status: rowStatus.get(row.id)!} : {}),
 			...(starts[0] ? {actualStart: starts[0]} : {}),
 			...(done && ends.length > 0 ? {actualEnd: ends.at(-1)!} : {}),
 		};
@@ -119,6 +124,9 @@ export async function buildReport(input: {plan: LoadedPlan; state: RunState; sec
 			...(health ?? []).filter((h) => h.status === 'unhealthy').map((h) => ({summary: `${h.name} (${h.type}) is unhealthy: ${h.error ?? 'no answer'}`, severity: 'HIGH' as const, resolution: 'Check the service and its URL; the registration stays, and update_database_health records the next check.'})),
 		],
 		...(comparison ? {baseline: {columns: ['before / after'], rows: comparison.table.map((line) => [line])}} : {}),
+		...(comparison
+			? {baselineQueries: comparison.comparison.queries.map((q) => ({id: q.id, beforeMedianMs: q.beforeMedian, afterMedianMs: q.afterMedian, deltaPct: q.deltaPct, verdict: q.verdict}))}
+			: {}),
 		...(health ? {health} : {}),
 		...(appChecks ? {appChecks} : {}),
 		...(objectsAfter ? {objectCounts: {after: objectsAfter, ...(objectsBefore ? {before: objectsBefore} : {})}} : {}),
@@ -126,5 +134,9 @@ export async function buildReport(input: {plan: LoadedPlan; state: RunState; sec
 		signOff: (state.data['signoff'] as SignOff | undefined) ?? {preparedBy: plan.plan.signoff?.preparedBy},
 		secrets: input.secrets,
 	};
-	return renderReport(reportInput);
+	return reportInput;
+}
+
+export async function buildReport(input: {plan: LoadedPlan; state: RunState; secrets: readonly string[]; final: boolean}): Promise<string> {
+	return renderReport(buildReportInput(input));
 }

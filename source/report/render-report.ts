@@ -11,6 +11,7 @@ import {redact} from '../db/target.js';
 import {between, formatClock, formatDuration, formatInstant, formatPlannedMinutes, plural, table} from './format.js';
 import {sortedSecrets} from './notification.js';
 import {redactDeep} from './redact-deep.js';
+import {baselineChart, timelineGantt} from './charts.js';
 import type {ObjectCounts, ReportInput, ReportIssue, ReportItem} from './types.js';
 
 export const DEFAULT_NEXT_STEPS: readonly string[] = [
@@ -93,7 +94,8 @@ function timelineSection(input: ReportInput): string[] {
 			delta === undefined ? undefined : `${delta > 0 ? '+' : '-'}${formatDuration(Math.abs(delta))}`,
 		];
 	});
-	return ['## Timeline (planned vs actual, UTC)', '', table(['Time', 'Activity', 'Owner', 'Planned', 'Started', 'Ended', 'Actual', 'Over / under'], rows), ''];
+	const gantt = timelineGantt(input.timeline);
+	return ['## Timeline (planned vs actual, UTC)', '', ...(gantt.length > 0 ? [...gantt, ''] : []), table(['Time', 'Activity', 'Owner', 'Planned', 'Started', 'Ended', 'Actual', 'Over / under'], rows), ''];
 }
 
 export function renderReport(raw: ReportInput): string {
@@ -152,6 +154,8 @@ export function renderReport(raw: ReportInput): string {
 
 	if (input.baseline && input.baseline.rows.length > 0) {
 		out.push('## Baseline Comparison', '');
+		const chart = baselineChart(input.baselineQueries ?? []);
+		if (chart.length > 0) out.push(...chart, '');
 		out.push(table(input.baseline.columns, input.baseline.rows), '');
 	}
 

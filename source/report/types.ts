@@ -37,8 +37,21 @@ export type TimelineRow = {
 	/** Planned duration in minutes (2 seconds is 2 / 60). */
 	readonly plannedMinutes: number;
 	readonly owner: string;
+	/** T0 plus the row's offset, when T0 is known (for the gantt). */
+	readonly plannedStart?: string;
 	readonly actualStart?: string;
 	readonly actualEnd?: string;
+	/** pending, running, done, failed, skipped. */
+	readonly status?: string;
+};
+
+/** One query of the baseline comparison, for the before/after chart. */
+export type BaselineQueryPoint = {
+	readonly id: string;
+	readonly beforeMedianMs: number;
+	readonly afterMedianMs: number;
+	readonly deltaPct: number | null;
+	readonly verdict: string;
 };
 
 export type OperatorNote = {readonly at: string; readonly text: string};
@@ -103,6 +116,8 @@ export type ReportInput = {
 	readonly notes: readonly OperatorNote[];
 	readonly issues?: readonly ReportIssue[];
 	readonly baseline?: BaselineTable;
+	/** The comparison's numbers, when both baselines were taken (the chart, and report --json). */
+	readonly baselineQueries?: readonly BaselineQueryPoint[];
 	readonly health?: readonly HealthRow[];
 	readonly appChecks?: readonly AppCheckRow[];
 	/** Counts in schema platform after the run, and before it when known (then "created" is the difference). */

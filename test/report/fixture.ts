@@ -18,12 +18,13 @@ export function reportInput(overrides: Partial<ReportInput> = {}): ReportInput {
 			{name: 'Application tests', result: 'FAIL', detail: '1 of 4 endpoints returned 403'},
 		],
 		timeline: [
-			{at: 'T+0m', activity: 'Execute Migration 1 (databases table)', plannedMinutes: 2 / 60, owner: 'Rafael', actualStart: '2025-11-23T02:00:00.000Z', actualEnd: '2025-11-23T02:00:02.100Z'},
-			{at: 'T+1m', activity: 'Verify Migration 1', plannedMinutes: 3, owner: 'Rafael'},
+			{at: 'T+0m', activity: 'Execute Migration 1 (databases table)', plannedMinutes: 2 / 60, owner: 'Rafael', plannedStart: '2025-11-23T02:00:00.000Z', actualStart: '2025-11-23T02:00:00.000Z', actualEnd: '2025-11-23T02:00:02.100Z', status: 'done'},
+			{at: 'T+1m', activity: 'Verify Migration 1', plannedMinutes: 3, owner: 'Rafael', plannedStart: '2025-11-23T02:01:00.000Z', status: 'pending'},
 		],
 		notes: [{at: '2025-11-23T02:10:00.000Z', text: 'projects endpoint 403: app role lacks SELECT'}],
 		issues: [{summary: 'Projects endpoint answered 403', severity: 'HIGH', resolution: 'Granted SELECT to the app role'}],
 		baseline: {columns: ['Query', 'Before', 'After', 'Change'], rows: [['audit logs (50)', '1.20 ms', '1.31 ms', '+9%']]},
+		baselineQueries: [{id: 'audit-log-latest', beforeMedianMs: 1.2, afterMedianMs: 1.31, deltaPct: 0.09, verdict: 'ok'}],
 		health: [{name: 'Railway Redis', type: 'redis', status: 'healthy', latencyMs: 3.2}],
 		appChecks: [{path: '/api/platform/projects', status: 403, latencyMs: 12, ok: false, error: 'expected 200, got 403 Forbidden'}],
 		objectCounts: {

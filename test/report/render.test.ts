@@ -53,11 +53,32 @@ Objects Created: 1 table, 9 indexes, 6 functions, 2 views, 2 triggers, 24 polici
 
 ## Baseline Comparison
 
+\`\`\`mermaid
+xychart-beta
+    title "Baseline: median ms per query (bars before, line after)"
+    x-axis ["audit-log-latest"]
+    y-axis "median (ms)" 0 --> 1.6
+    bar [1.2]
+    line [1.31]
+\`\`\`
+
 | Query | Before | After | Change |
 |---|---|---|---|
 | audit logs (50) | 1.20 ms | 1.31 ms | +9% |
 
 ## Timeline (planned vs actual, UTC)
+
+\`\`\`mermaid
+gantt
+    title Timeline, planned vs actual (UTC)
+    dateFormat YYYY-MM-DD HH:mm:ss
+    axisFormat %H:%M
+    section T+0m Execute Migration 1 (databases table)
+    planned :p0, 2025-11-23 02:00:00, 2s
+    actual :done, a0, 2025-11-23 02:00:00, 2s
+    section T+1m Verify Migration 1
+    planned :p1, 2025-11-23 02:01:00, 180s
+\`\`\`
 
 | Time | Activity | Owner | Planned | Started | Ended | Actual | Over / under |
 |---|---|---|---|---|---|---|---|
