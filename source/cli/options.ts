@@ -259,6 +259,8 @@ export type CliOptions = {
 	readonly json: boolean;
 	/** The raw values of the flags given (on the command line or through their environment variable), by long name. */
 	readonly given: Readonly<Partial<Record<OptionName, string | boolean | readonly string[]>>>;
+	/** What the parser saw, so the options can be rebuilt with recorded settings (withValues). */
+	readonly parsed: Readonly<Parsed>;
 };
 
 /** "5s", "500ms", "2m", or a bare number of milliseconds. */
@@ -499,7 +501,22 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 		trafficSampleMs: v('traffic-sample') ? parseDurationMs(v('traffic-sample')!, 'traffic-sample') : 3000,
 		json,
 		given: rawGiven,
+		parsed: {command, values, given, args},
 	};
+}
+
+/**
+ * The same command line with some flags set as if they had been typed
+ * (a resumed run's recorded settings). Validated like the command line.
+ */
+export function withValues(options: CliOptions, values: Readonly<Partial<Record<OptionName, string | boolean>>>): CliOptions {
+	const merged = {...options.parsed.values};
+	const given = new Set(options.parsed.given);
+	for (const [name, value] of Object.entries(values) as Array<[OptionName, string | boolean]>) {
+		merged[camel(name)] = value;
+		given.add(name);
+	}
+	return toOptions({...options.parsed, values: merged, given});
 }
 
 function camel(name: string): string {

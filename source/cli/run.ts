@@ -10,14 +10,29 @@ import {ACTION_NAMES} from '../engine/executors/index.js';
 import {startRun} from '../engine/runner.js';
 import type {RunSettings} from '../engine/context.js';
 import {existsSync} from 'node:fs';
-import {StateStore, defaultStateRoot, loadState, stateDirFor} from '../state/store.js';
+import {StateStore, defaultStateRoot, loadState, readJournal, stateDirFor} from '../state/store.js';
 import {parseTarget} from '../db/target.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {resolveTarget, type ResolvedTarget} from './target.js';
 import {formatEvent, exitCodeFor} from './plain.js';
 import {requireTerminal} from './terminal.js';
-import type {RunState} from '../engine/types.js';
+import {eventJson} from './json.js';
+import {SETTINGS_FILE, describeChanges, newSettingsFile, readSettings, recordChanges, resumeSettings, writeSettings} from './run-settings.js';
+import {createInterface} from 'node:readline/promises';
+
+/** Shows what changed and asks for `yes` on the terminal (the TUI has not started yet). */
+async function confirmSettingChanges(changes: string): Promise<void> {
+	process.stderr.write(`This run started with other settings than given now: ${changes}.\n`);
+	const rl = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		const answer = await rl.question('Type yes to resume with the new values, anything else to stop: ');
+		if (answer.trim() !== 'yes') throw new UserError('The settings were not changed and nothing was started. Resume without these flags to keep the values the run started with.');
+	} finally {
+		rl.close();
+	}
+}
+import type {EngineEvent, RunState} from '../engine/types.js';
 
 export function loadPlanForCli(options: CliOptions): LoadedPlan {
 	return loadPlan(options.planFile, {actions: ACTION_NAMES});
@@ -73,7 +88,8 @@ export function stateDirForRun(options: CliOptions, planId: string, key: string)
 	return options.stateDir ?? stateDirFor(defaultStateRoot(), planId, key);
 }
 
-export async function runCommand(options: CliOptions, rollback?: {level: number; reason: string}): Promise<number> {
+export async function runCommand(given: CliOptions, rollback?: {level: number; reason: string}): Promise<number> {
+	let options = given;
 	if (!options.yes) {
 		if (rollback) {
 			requireTerminal(`\`runbook rollback ${rollback.level}\` without --yes`, `Without a terminal use \`runbook rollback ${rollback.level} --yes${rollback.level > 1 ? ' --confirm-database NAME' : ''}\` (--json for NDJSON), and \`runbook status\` to read the result.`);
@@ -104,6 +120,27 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 	if (options.resume && !previous?.lastSeq && !rollback) {
 		log(`no earlier run in ${stateDir}: starting a new run`);
 	}
+	// The run's settings: recorded when it starts, reused (and guarded) when it is resumed.
+	const recorded = previous?.lastSeq && (options.resume || rollback) ? readSettings(stateDir) : undefined;
+	let settingsNote: string | undefined;
+	if (recorded) {
+		const resumed = resumeSettings(options, recorded);
+		if (resumed.changes.length > 0) {
+			const changes = describeChanges(resumed.changes);
+			if (options.yes) {
+				throw new UserError(
+					`This run (state in ${stateDir}) started with other settings than given now: ${changes}. With --yes a resumed run never changes its settings: resume without these flags to keep the recorded values, or resume interactively to see and confirm the change. Nothing was started.`,
+				);
+			}
+			await confirmSettingChanges(changes);
+			recordChanges(stateDir, recorded, resumed.changes);
+			settingsNote = `settings changed on resume, confirmed by the operator: ${changes}`;
+		}
+		options = resumed.options;
+		log(`settings: those the run started with (${path.join(stateDir, SETTINGS_FILE)})`);
+	} else {
+		writeSettings(stateDir, newSettingsFile(options, stateDir));
+	}
 	// Load the TUI while the target is resolved and connected (I/O), not after: the first frame comes sooner.
 	const tui = options.yes ? undefined : import('../ui/render.js');
 	const resolved = await resolveTarget({
@@ -117,6 +154,9 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 	let exitCode = 1;
 	try {
 		const settings = buildSettings(options, resolved, stateDir);
+		// Where this run's events begin in the journal: the renderers show them all, run-started included.
+		const before = existsSync(stateDir) ? loadState(stateDir) : undefined;
+		const startSeq = before?.state.lastSeq ?? 0;
 		const controller = await startRun({
 			plan,
 			target: resolved.target,
@@ -132,6 +172,7 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 			stepMigrations: options.step,
 			onRepair: (message) => log(`repair: ${message}`),
 		});
+		if (settingsNote) controller.note(settingsNote);
 		let interrupted = false;
 		const onSignal = (signal: NodeJS.Signals) => {
 			if (interrupted) return;
@@ -144,11 +185,26 @@ export async function runCommand(options: CliOptions, rollback?: {level: number;
 		process.on('SIGHUP', onSignal);
 		if (options.yes) {
 			log(`state: ${stateDir}`);
-			for (const line of [...replayLines(controller.state())]) process.stdout.write(`${line}\n`);
+			// NDJSON: every event as journaled, one per line; otherwise one plain line per event. Human lines stay on stderr.
+			const write = options.json
+				? (event: EngineEvent) => process.stdout.write(`${eventJson(event)}\n`)
+				: (event: EngineEvent, state: RunState) => {
+						const line = formatEvent(event, state);
+						if (line !== undefined) process.stdout.write(`${line}\n`);
+					};
+			if (!options.json) for (const line of [...replayLines(controller.state())]) process.stdout.write(`${line}\n`);
+			// The events appended before we subscribed (run-started, …) come from the journal, in the same tick: none is lost or doubled.
+			let shown = startSeq;
 			controller.subscribe((event, state) => {
-				const line = formatEvent(event, state);
-				if (line !== undefined) process.stdout.write(`${line}\n`);
+				if (event.seq <= shown) return;
+				shown = event.seq;
+				write(event, state);
 			});
+			for (const event of readJournal(stateDir, before?.offset ?? 0).events) {
+				if (event.seq <= shown) continue;
+				shown = event.seq;
+				write(event, controller.state());
+			}
 			const final = await controller.done;
 			exitCode = interrupted ? 130 : exitCodeFor(final);
 		} else {

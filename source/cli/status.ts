@@ -12,7 +12,12 @@ import {runProgress, tClock, timelineRows, formatShortDuration} from '../engine/
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {loadPlanForCli} from './run.js';
-import {buildReport} from '../report/from-state.js';
+import {buildReport, buildReportInput} from '../report/from-state.js';
+import {redactDeep} from '../report/redact-deep.js';
+import {sortedSecrets} from '../report/notification.js';
+import {reportJson, serverStatusJson, statusJson, writeJson} from './json.js';
+import {readServerStatus, serverStatusText} from './server-status.js';
+import {namedTarget} from './target.js';
 import {requireTerminal} from './terminal.js';
 
 export function locateState(options: CliOptions, plan: LoadedPlan): string {
@@ -64,18 +69,30 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 
 function requireState(dir: string): {state: RunState} {
 	if (!existsSync(dir)) {
-		throw new UserError(`There is no run state in ${dir}. Start a run first (runbook), or point at its state with --state-dir.`);
+		throw new UserError(`There is no run state in ${dir}. Start a run first (runbook), point at its state with --state-dir, or name the database (--database-url or DATABASE_URL) to read its ledger.`);
 	}
 	const {state} = readState(dir);
 	if (state.lastSeq === 0) throw new UserError(`The state directory ${dir} holds no journal yet. Start a run first, or point at another with --state-dir.`);
 	return {state};
 }
 
+function hasState(dir: string): boolean {
+	return existsSync(dir) && readState(dir).state.lastSeq > 0;
+}
+
 export async function statusCommand(options: CliOptions): Promise<number> {
 	const plan = loadPlanForCli(options);
 	const dir = locateState(options, plan);
+	const target = namedTarget(options);
+	if (!hasState(dir) && target) {
+		// No local state (another machine, a colleague's run): the server's ledger says what was applied.
+		const status = await readServerStatus(plan, target);
+		if (options.json) writeJson(serverStatusJson(status));
+		else process.stdout.write(`${serverStatusText(plan, status).join('\n')}\n`);
+		return 0;
+	}
 	const {state} = requireState(dir);
-	if (options.json) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
+	if (options.json) writeJson(statusJson(plan, state));
 	else process.stdout.write(`${statusText(plan, state).join('\n')}\n`);
 	return 0;
 }
@@ -86,7 +103,10 @@ export async function reportCommand(options: CliOptions): Promise<number> {
 	const {state} = requireState(dir);
 	const secrets = [...(options.databaseUrl ? parseTarget(options.databaseUrl).secrets : [])];
 	for (const name of ['REDIS_URL', 'REDIS_PUBLIC_URL', 'MONGODB_URL', 'MONGO_URL', 'APP_TOKEN']) if (process.env[name]) secrets.push(process.env[name]!);
-	process.stdout.write(await buildReport({plan, state, secrets, final: true}));
+	if (options.json) {
+		const {secrets: _kept, ...input} = redactDeep(buildReportInput({plan, state, secrets, final: true}), sortedSecrets(secrets));
+		writeJson(reportJson(input));
+	} else process.stdout.write(await buildReport({plan, state, secrets, final: true}));
 	return 0;
 }
 

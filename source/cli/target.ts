@@ -41,6 +41,16 @@ export function sandboxDir(stateRoot: string, planId: string): string {
 	return path.join(os.tmpdir(), `runbook-sandbox-${key}`, planId);
 }
 
+/**
+ * The database the command line or the environment names, without starting
+ * anything; undefined when nothing names one (then commands that need a
+ * database use the sandbox). Read-only commands (status) use this.
+ */
+export function namedTarget(input: {databaseUrl?: string}): Target | undefined {
+	if (!input.databaseUrl) return undefined;
+	return parseTarget(input.databaseUrl, input.databaseUrl === process.env['DATABASE_URL'] ? 'DATABASE_URL' : '--database-url');
+}
+
 export async function resolveTarget(input: {
 	databaseUrl?: string;
 	planId: string;

@@ -1,0 +1,151 @@
+/**
+ * A run's settings (lock timeout, backup directory, application role, window
+ * end, sign-off names, …) are written to <state-dir>/settings.json when the
+ * run starts, without secrets, so that `--resume` at 3 AM continues with the
+ * same ones without the operator typing them again.
+ *
+ * On resume, a setting not given again is taken from the file. One given
+ * again with the same value is fine; with a different value the difference is
+ * shown and must be confirmed (interactive), or is refused with exit 2
+ * (--yes): a resumed run never changes course silently.
+ */
+import {existsSync, readFileSync, writeFileSync, renameSync, mkdirSync} from 'node:fs';
+import path from 'node:path';
+import {z} from 'zod';
+import {maskUrl} from '../db/target.js';
+import {UserError} from '../errors.js';
+import {SETTING_OPTIONS, parseDurationMs, withValues, type CliOptions} from './options.js';
+
+export const SETTINGS_FILE = 'settings.json';
+
+type SettingName = (typeof SETTING_OPTIONS)[number];
+type Value = string | boolean;
+
+const fileSchema = z.object({
+	schema: z.literal('runbook.settings'),
+	version: z.literal(1),
+	recordedAt: z.string(),
+	settings: z.record(z.string(), z.union([z.string(), z.boolean()])),
+	changes: z
+		.array(z.object({at: z.string(), name: z.string(), from: z.union([z.string(), z.boolean(), z.null()]), to: z.union([z.string(), z.boolean()])}))
+		.default([]),
+});
+
+export type SettingsFile = z.infer<typeof fileSchema>;
+
+/** A URL without its password: recorded, shown and compared in this form only. */
+function withoutPassword(url: string): string {
+	try {
+		const u = new URL(url);
+		u.password = '';
+		return u.toString();
+	} catch {
+		return maskUrl(url);
+	}
+}
+
+const DURATIONS = new Set<SettingName>(['lock-timeout', 'retry-delay', 'statement-timeout']);
+const PATHS = new Set<SettingName>(['backup-dir', 'server-log']);
+const URLS = new Set<SettingName>(['test-database-url', 'app-url']);
+
+/** The value as recorded: paths absolute, URLs without passwords. */
+function recordable(name: SettingName, value: Value): Value {
+	if (typeof value !== 'string') return value;
+	if (PATHS.has(name)) return path.resolve(value);
+	if (URLS.has(name)) return withoutPassword(value);
+	return value;
+}
+
+/** Two values of a setting mean the same (5s and 5000ms; a relative and an absolute path). */
+function same(name: SettingName, a: Value, b: Value): boolean {
+	if (typeof a !== 'string' || typeof b !== 'string') return a === b;
+	if (DURATIONS.has(name)) return parseDurationMs(a, name) === parseDurationMs(b, name);
+	return recordable(name, a) === recordable(name, b);
+}
+
+/** The effective settings of this command line (defaults included, so a later change of any of them shows). */
+export function effectiveSettings(options: CliOptions, stateDir: string): Record<SettingName, Value> {
+	const given = options.given as Partial<Record<SettingName, Value>>;
+	const defaults: Record<SettingName, Value | undefined> = {
+		'lock-timeout': `${options.lockTimeoutMs}ms`,
+		'lock-retries': String(options.lockRetries),
+		'retry-delay': `${options.retryDelayMs}ms`,
+		'statement-timeout': `${options.statementTimeoutMs}ms`,
+		'backup-dir': options.backupDir ?? path.join(stateDir, 'backups'),
+		'backup-format': options.backupFormat,
+		compress: String(options.compressLevel),
+		'app-role': options.appRole,
+		'app-url': options.appUrl,
+		'org-id': options.named['org-id'],
+		'test-database-url': options.testDatabaseUrl,
+		'window-start': options.named['window-start'],
+		'window-end': options.named['window-end'],
+		'server-log': options.named['server-log'],
+		'prepared-by': options.named['prepared-by'],
+		'reviewed-by': options.named['reviewed-by'],
+		'approved-by': options.named['approved-by'],
+		step: options.step,
+	};
+	const out = {} as Record<SettingName, Value>;
+	for (const name of SETTING_OPTIONS) {
+		const value = given[name] ?? defaults[name];
+		if (value !== undefined) out[name] = recordable(name, value);
+	}
+	return out;
+}
+
+export function readSettings(stateDir: string): SettingsFile | undefined {
+	const file = path.join(stateDir, SETTINGS_FILE);
+	if (!existsSync(file)) return undefined;
+	const parsed = fileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+	if (!parsed.success) throw new UserError(`${file} is not a settings file runbook wrote (${parsed.error.issues[0]?.message ?? 'bad shape'}). Move it away to resume with the flags given now.`);
+	return parsed.data;
+}
+
+export function writeSettings(stateDir: string, settings: SettingsFile): void {
+	mkdirSync(stateDir, {recursive: true, mode: 0o700});
+	const file = path.join(stateDir, SETTINGS_FILE);
+	writeFileSync(`${file}.tmp`, `${JSON.stringify(settings, null, 2)}\n`, {mode: 0o600});
+	renameSync(`${file}.tmp`, file);
+}
+
+export function newSettingsFile(options: CliOptions, stateDir: string): SettingsFile {
+	return {schema: 'runbook.settings', version: 1, recordedAt: new Date().toISOString(), settings: effectiveSettings(options, stateDir), changes: []};
+}
+
+export type SettingChange = {readonly name: SettingName; readonly recorded: Value | null; readonly given: Value};
+
+function show(value: Value | null): string {
+	return value === null ? '(not set)' : value === true ? 'on' : value === false ? 'off' : value;
+}
+
+export function describeChanges(changes: readonly SettingChange[]): string {
+	return changes.map((c) => `--${c.name} ${show(recordable(c.name, c.given))} (the run started with ${show(c.recorded)})`).join('; ');
+}
+
+/**
+ * Options for a resumed run: the recorded settings where the flag was not
+ * given again, and the flags given again with another value (`changes`).
+ */
+export function resumeSettings(options: CliOptions, recorded: SettingsFile): {options: CliOptions; changes: SettingChange[]} {
+	const given = options.given as Partial<Record<SettingName, Value>>;
+	const changes: SettingChange[] = [];
+	const reuse: Partial<Record<SettingName, Value>> = {};
+	for (const name of SETTING_OPTIONS) {
+		const was = recorded.settings[name];
+		const now = given[name];
+		if (now === undefined) {
+			if (was !== undefined) reuse[name] = was;
+			continue;
+		}
+		if (was === undefined || !same(name, was, now)) changes.push({name, recorded: was ?? null, given: now});
+	}
+	return {options: Object.keys(reuse).length > 0 ? withValues(options, reuse) : options, changes};
+}
+
+export function recordChanges(stateDir: string, recorded: SettingsFile, changes: readonly SettingChange[]): void {
+	const at = new Date().toISOString();
+	const settings = {...recorded.settings};
+	for (const c of changes) settings[c.name] = recordable(c.name, c.given);
+	writeSettings(stateDir, {...recorded, settings, changes: [...recorded.changes, ...changes.map((c) => ({at, name: c.name, from: c.recorded, to: recordable(c.name, c.given)}))]});
+}
