@@ -21,6 +21,7 @@ import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from './precheck.js';
 import {sha256File} from './sha256-file.js';
 import {countRowsWith, type TableCount} from './row-counts.js';
 import {assertClientVersion, findClientTool, serverVersion, type ClientTool, type PgVersion} from './tools.js';
+import {untracked, uniqueAppName, type ResourceHandle, type ResourceTracker} from '../proc/resource.js';
 
 export type BackupFormat = 'custom' | 'plain';
 
@@ -82,6 +83,10 @@ export type BackupOptions = {
 	readonly signal?: AbortSignal;
 	/** Clock for the file name (default: now). */
 	readonly now?: () => Date;
+	/** Journals the partial file, the finished file until it is recorded, and pg_dump itself (default: nothing journaled). */
+	readonly resources?: ResourceTracker;
+	/** The plan item, for the journal's resource records. */
+	readonly itemId?: string;
 };
 
 export type BackupResult = {
@@ -101,6 +106,8 @@ export type BackupResult = {
 	readonly args: readonly string[];
 	/** Row counts in the dump's snapshot; empty when countRows is false. */
 	readonly tables: readonly TableCount[];
+	/** The finished file as a journaled resource: release it once the backup is recorded (until then a resumed run removes it). */
+	readonly resource: ResourceHandle;
 };
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -133,7 +140,7 @@ export function pgDumpArgs(input: {
 	return args;
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
 	try {
 		await stat(file);
 		return true;
@@ -248,8 +255,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 		const space = await checkDiskSpace({target, dir, factor});
 		if (!space.ok) throw new UserError(`The backup of ${target.display} did not start: ${space.detail}`);
 	}
+	const resources = options.resources ?? untracked();
 	const file = await freeName(dir, backupFileName(prefix, format, (options.now ?? (() => new Date()))()));
-	const partial = file + PARTIAL_SUFFIX;
+	// The partial's name carries the run's id: a leftover says which run it belongs to.
+	const partial = `${file}.${resources.runTag}${PARTIAL_SUFFIX}`;
+	const item = options.itemId ? {itemId: options.itemId} : {};
+	const partialResource = resources.register({kind: 'file', name: partial, purpose: 'partial backup file (pg_dump writing)', ...item});
+	let fileResource: ResourceHandle | undefined;
 
 	// Mode 0600 before any data: create it empty with that mode; pg_dump's
 	// fopen(…, "w") truncates an existing file and keeps its mode.
@@ -287,10 +299,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				result = await runChild({
 					file: pgDump.path,
 					args,
-					env: {...target.childEnv(), PGAPPNAME: 'runbook-backup'},
+					env: {...target.childEnv(), PGAPPNAME: uniqueAppName('runbook-pg_dump')},
 					installHint: POSTGRES_CLIENT_HINT,
 					signal: options.signal,
 					onSpawn: options.onSpawn,
+					// An orphaned pg_dump writes a file that is discarded anyway: end it.
+					track: {resources, purpose: 'pg_dump of the backup', onOrphan: 'end', server: target.display, via: 'target', ...item},
 					tailLines: 40,
 					onLine: (line) => {
 						const text = clean(line.line);
@@ -316,9 +330,11 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 			}
 			await fsyncPath(partial);
 			await report('dumping');
+			fileResource = resources.register({kind: 'file', name: file, purpose: 'finished backup file, not yet recorded in the state', ...item});
 			await link(partial, file);
 			linked = true;
 			await unlink(partial);
+			partialResource.release('renamed to the finished file');
 			await fsyncPath(dir);
 			await report('checksum');
 			const sha256 = await sha256File(file);
@@ -339,11 +355,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				clientVersion: pgDump.version.text,
 				args: args.map(clean),
 				tables,
+				resource: fileResource,
 			};
 		});
 	} catch (error) {
 		await rm(partial, {force: true});
+		partialResource.release('removed (the backup failed)');
 		if (linked) await rm(file, {force: true}).catch(() => undefined);
+		fileResource?.release('removed (the backup failed)');
 		if (error instanceof UserError) throw error;
 		throw new UserError(`The backup of ${target.display} failed: ${clean(errorMessage(error))}. No backup file was kept; fix the cause and run it again.`, {cause: error});
 	}

@@ -18,6 +18,7 @@ import {compareCounts, countRows, countRowsWith, describeMismatches, type CountM
 import {sha256File} from './sha256-file.js';
 import {findTool} from './tools.js';
 import {detectFormat} from './verify.js';
+import {uniqueAppName, untracked, type ResourceTracker} from '../proc/resource.js';
 
 export type RestoreProgress = {
 	readonly phase: 'checksum' | 'terminating' | 'restoring' | 'switching' | 'comparing' | 'done';
@@ -37,14 +38,19 @@ type Observers = {
 	readonly onLine?: (line: ChildLine) => void;
 	readonly onProgress?: (progress: RestoreProgress) => void;
 	readonly signal?: AbortSignal;
+	/** Journals every database, setting and child the restore creates (default: nothing journaled). */
+	readonly resources?: ResourceTracker;
+	/** The plan item, for the journal's resource records. */
+	readonly itemId?: string;
 };
 
 export type TableComparison = {readonly table: string; readonly source: number | undefined; readonly restored: number | undefined};
 
 const MAX_IDENTIFIER = 63;
 
-function stamp(date = new Date()): string {
-	return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+/** `_<what>_<run tag>_<4 hex>`: the run's id in the name, and unique per attempt. */
+function runSuffix(what: string, resources: ResourceTracker): string {
+	return `${what ? `_${what}` : ''}_${resources.runTag}_${randomBytes(2).toString('hex')}`;
 }
 
 /** A database name no longer than PostgreSQL's 63 bytes, keeping the suffix whole. */
@@ -120,6 +126,8 @@ export async function restoreInto(input: {
 	readonly observers: Observers;
 	readonly started: number;
 	readonly phase: RestoreProgress['phase'];
+	/** Which connection reaches the target's server (journal records; default the run's target). */
+	readonly via?: 'target' | 'test-target';
 }): Promise<RestoreRun> {
 	const {target, observers} = input;
 	let objects = 0;
@@ -137,30 +145,40 @@ export async function restoreInto(input: {
 		}
 	};
 	let result: ChildResult;
+	const applicationName = uniqueAppName('runbook-restore');
+	// An orphaned restore fills a database that is dropped anyway: end it.
+	const track = {resources: observers.resources ?? untracked(), purpose: `restore into ${target.database}`, onOrphan: 'end' as const, server: serverOf(target), via: input.via ?? 'target', ...(observers.itemId ? {itemId: observers.itemId} : {})};
 	if (input.format === 'custom') {
 		const pgRestore = await findTool('pg_restore', {paths: {pgRestore: input.tools.pgRestorePath}, pathEnv: input.tools.pathEnv});
 		result = await runChild({
 			file: pgRestore,
 			args: ['--verbose', '--no-password', '--exit-on-error', ...input.pgRestoreArgs, `--dbname=${dbnameConninfo(target.database)}`, input.file],
-			env: {...target.childEnv(), PGAPPNAME: 'runbook-restore'},
+			env: {...target.childEnv(), PGAPPNAME: applicationName},
 			installHint: POSTGRES_CLIENT_HINT,
 			onLine,
 			signal: observers.signal,
 			tailLines: 40,
+			track,
 		});
 	} else {
 		result = await runPsql({
 			target,
 			steps: [{file: input.file}],
 			singleTransaction: true,
-			applicationName: 'runbook-restore',
+			applicationName,
 			psqlPath: input.tools.psqlPath,
 			onLine,
 			signal: observers.signal,
+			track,
 		});
 	}
 	observers.onProgress?.({phase: input.phase, objects, elapsedMs: Date.now() - input.started, lastLine});
 	return {result, objects};
+}
+
+/** user@host:port: which server a database lives on, for the journal. */
+export function serverOf(target: Target): string {
+	return target.display.slice(0, target.display.lastIndexOf('/'));
 }
 
 function failureTail(result: ChildResult, secrets: readonly string[]): string {
@@ -228,6 +246,8 @@ export type TestRestoreOptions = Tools &
 		 * be missing, so `--no-owner --no-privileges`.
 		 */
 		readonly keepOwnership?: boolean;
+		/** Whether `admin` is the run's target server or TEST_DATABASE_URL (for the journal; default target). */
+		readonly via?: 'target' | 'test-target';
 	};
 
 export type TestRestoreResult = {
@@ -258,14 +278,19 @@ export async function testRestore(options: TestRestoreOptions): Promise<TestRest
 	const started = Date.now();
 	const format = await requireKnownFormat(options.file);
 	const secrets = [...options.admin.secrets, ...options.source.secrets];
-	const name = databaseName('runbook_test_restore', `_${stamp()}_${randomBytes(3).toString('hex')}`);
+	const resources = options.resources ?? untracked();
+	const via = options.via ?? 'target';
+	const name = databaseName('runbook_test_restore', runSuffix('', resources));
 	const sameServer = options.admin.host === options.source.host && options.admin.port === options.source.port;
 	const keepOwnership = options.keepOwnership ?? sameServer;
 	const scratch = options.admin.withDatabase(name);
 	let objects = 0;
+	// Journaled before CREATE DATABASE: a kill from here on leaves a record that --resume and `runbook cleanup` find.
+	const scratchResource = resources.register({kind: 'database', name, purpose: 'test restore scratch database (a copy of the backup)', server: serverOf(options.admin), via, ...(options.itemId ? {itemId: options.itemId} : {})});
 	try {
 		await withClient(options.admin, 'runbook-backup', (client) => createDatabaseLike(client, name));
 		const run = await restoreInto({
+			via,
 			file: options.file,
 			format,
 			target: scratch,
@@ -309,6 +334,7 @@ export async function testRestore(options: TestRestoreOptions): Promise<TestRest
 		};
 	} finally {
 		await withClient(options.admin, 'runbook-backup', (client) => dropDatabaseIfExists(client, name));
+		scratchResource.release('dropped');
 		options.onProgress?.({phase: 'done', objects, elapsedMs: Date.now() - started, lastLine: `dropped ${name}`});
 	}
 }
@@ -397,14 +423,19 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 	let keptDatabase: string | undefined;
 	let terminated = 0;
 	let objects = 0;
+	const resources = options.resources ?? untracked();
+	const item = options.itemId ? {itemId: options.itemId} : {};
+	const server = serverOf(target);
 	if (options.mode === 'swap') {
-		const fresh = databaseName(database, `_restore_${stamp()}`);
+		const fresh = databaseName(database, runSuffix('restore', resources));
+		const freshResource = resources.register({kind: 'database', name: fresh, purpose: `rollback level 3: the backup restored, before it replaces ${database}`, server, via: 'target', ...item});
 		await withClient(maintenance, 'runbook-backup', async (client) => {
 			progress('terminating');
 			terminated += await terminateSessions(client, database);
 			await createDatabaseLike(client, fresh, database);
 		});
 		const run = await restoreInto({
+			via: 'target',
 			file: options.file,
 			format,
 			target: target.withDatabase(fresh),
@@ -417,13 +448,17 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		objects = run.objects;
 		if (run.result.exitCode !== 0) {
 			await withClient(maintenance, 'runbook-backup', (client) => dropDatabaseIfExists(client, fresh));
+			freshResource.release('dropped (the restore failed)');
 			throw new UserError(
 				`Restoring ${options.file} into the new database ${fresh} failed (exit code ${run.result.exitCode}); ${database} was not touched and ${fresh} was dropped. The last lines were:\n${failureTail(run.result, secrets)}\nFix the cause above and run the restore again.`,
 			);
 		}
 		progress('switching', objects);
-		keptDatabase = databaseName(database, `_pre_restore_${stamp()}`);
+		keptDatabase = databaseName(database, runSuffix('pre_restore', resources));
 		const kept = keptDatabase;
+		// Both journaled before anything changes: a kill mid-switch leaves the server repairable by --resume or `runbook cleanup`.
+		const lockout = resources.register({kind: 'setting', name: database, detail: kept, purpose: `ALLOW_CONNECTIONS false on ${database} while the names change (set back to true afterwards)`, server, via: 'target', ...item});
+		const keptResource = resources.register({kind: 'database', name: kept, purpose: `rollback level 3: pre-restore copy of ${database} (the database as it was before the restore)`, holdsData: true, server, via: 'target', ...item});
 		await withClient(maintenance, 'runbook-backup', async (client) => {
 			// Nobody may connect while the names change; the kept database is reopened afterwards.
 			await runFormatted(client, `format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', $1::text)`, [database]);
@@ -437,12 +472,18 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 			} catch (error) {
 				await client.query('ROLLBACK').catch(() => undefined);
 				await runFormatted(client, `format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', $1::text)`, [database]).catch(() => undefined);
+				lockout.release('connections allowed again (the switch failed)');
+				keptResource.release('never created (the switch failed)');
 				throw new UserError(
 					`The restored copy ${fresh} is ready, but switching it in for ${database} failed: ${redact(errorMessage(error), secrets)}. ${database} is unchanged and accepts connections again. Stop whatever holds sessions on it and run the restore again (${fresh} can be dropped).`,
 					{cause: error},
 				);
 			}
+			freshResource.release(`renamed to ${database} (it is the target now)`);
 			await runFormatted(client, `format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', $1::text)`, [kept]);
+			lockout.release(`connections allowed again (on ${kept})`);
+			const size = await client.query<{bytes: string}>('SELECT pg_database_size($1)::text AS bytes', [kept]);
+			keptResource.update({bytes: Number(size.rows[0]?.bytes ?? 0)});
 		});
 	} else {
 		await withClient(maintenance, 'runbook-backup', async (client) => {
@@ -450,6 +491,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 			terminated += await terminateSessions(client, database);
 		});
 		const run = await restoreInto({
+			via: 'target',
 			file: options.file,
 			format,
 			target,

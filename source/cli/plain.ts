@@ -44,6 +44,16 @@ export function formatEvent(event: EngineEvent, state: RunState): string | undef
 			return `${t} ✎ note: ${event.text}`;
 		case 'rollback-started':
 			return `${t} ⟲ rollback level ${event.level}: ${event.reason}`;
+		// Children come and go with every step: shown only when a leftover of a stopped run is settled.
+		case 'resource-registered':
+			return event.resource.kind === 'process' ? undefined : `${t} + ${event.resource.kind} ${event.resource.name}: ${event.resource.purpose}`;
+		case 'resource-updated':
+			return undefined;
+		case 'resource-released': {
+			const r = state.resources?.[event.id];
+			if (r?.kind === 'process' && !event.settled) return undefined;
+			return `${t} ${event.settled ? '↺ leftover' : '-'} ${r ? `${r.kind} ${r.name}` : event.id}: ${event.how}`;
+		}
 		case 'run-stopped': {
 			const items = Object.values(state.items);
 			const passed = items.filter((i) => i.status === 'passed').length;

@@ -8,6 +8,7 @@ import type {Item} from '../plan/schema.js';
 import type {LoadedPlan, PlanEntry} from '../plan/load.js';
 import type {Target} from '../db/target.js';
 import type {Evidence, RunState} from './types.js';
+import type {ResourceTracker} from '../proc/resource.js';
 
 export type BackupFormat = 'custom' | 'plain';
 
@@ -70,6 +71,8 @@ export type ExecContext = {
 	readonly output: (line: string, stream?: 'stdout' | 'stderr' | 'info') => void;
 	readonly progress: (message: string, fraction?: number) => void;
 	readonly setData: (key: string, value: unknown) => void;
+	/** Register what the item creates (databases, files, children) before it exists; release it when gone. */
+	readonly resources: ResourceTracker;
 	/** Closes the engine's own sessions on the target (a restore needs them gone); call the result to reopen them. */
 	readonly suspendConnections: () => Promise<() => Promise<void>>;
 };

@@ -23,6 +23,9 @@ import {acquireRunLock, type RunLock} from '../db/run-lock.js';
 import {ensureLedger, executionCommitted, waitForInflight} from '../db/ledger.js';
 import {startActivityPoller, type ActivityPoller} from '../db/activity.js';
 import {StateStore} from '../state/store.js';
+import {journalResources, openResources, describeResource} from '../state/resources.js';
+import {settleLeftovers} from './leftovers.js';
+import {humanBytes} from '../backup/human-bytes.js';
 import type {ActionResult, Controller, DbActivity} from './controller.js';
 import type {ExecContext, Executor, Outcome, RunSettings} from './context.js';
 import type {EngineEvent, GateConditionState, RunState, RunStatus, Waiting} from './types.js';
@@ -103,6 +106,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	const runId = prior.runId || `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 	const resumed = prior.lastSeq > 0;
 	store.append({type: 'run-started', runId, planId: plan.plan.id, planTitle: plan.plan.title, planSha256: plan.sha256, target: target.display, ...(options.targetSource ? {targetSource: options.targetSource} : {}), resumed, pid: process.pid, host: os.hostname(), mode: options.mode});
+	const resources = journalResources(store, runId);
 
 	let activity: DbActivity | undefined;
 	const activityListeners = new Set<(a: DbActivity) => void>();
@@ -163,6 +167,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 			output: (line, stream = 'stdout') => store.appendOutput(item.id, stream, line),
 			progress: (message, fraction) => store.append({type: 'progress', itemId: item.id, message: redact(message, target.secrets), ...(fraction === undefined ? {} : {fraction})}),
 			setData: (key, value) => store.append({type: 'data', key, value}),
+			resources,
 			suspendConnections: async () => {
 				await poller.stop();
 				await client.end().catch(() => undefined);
@@ -388,6 +393,22 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		throw new Stop('rolled-back', `Rollback level ${level} (${levelDef.title}) completed and verified.`);
 	}
 
+	/** What the run created before it stopped and did not release: settled before anything else runs. */
+	async function settlePrevious(): Promise<void> {
+		const open = openResources(store.current);
+		if (open.length === 0) return;
+		const outcomes = await settleLeftovers(open, {
+			target,
+			...(options.settings.testTarget ? {testTarget: options.settings.testTarget} : {}),
+			release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
+			update: (id, patch) => store.append({type: 'resource-updated', id, ...patch}),
+			log: (line) => store.append({type: 'note', text: line}),
+		});
+		for (const o of outcomes.filter((x) => x.outcome !== 'released')) {
+			store.append({type: 'note', text: `left in place: ${describeResource(o.resource, humanBytes)}; ${o.how}`});
+		}
+	}
+
 	async function reconcile(): Promise<void> {
 		const state = store.current;
 		const interrupted = Object.entries(state.items).filter(([, s]) => s.status === 'running' || s.status === 'waiting');
@@ -424,6 +445,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		let status: RunStatus = 'completed';
 		let message = 'All items of the plan are done.';
 		try {
+			await settlePrevious();
 			await reconcile();
 			const inProgress = store.current.data['rollback-in-progress'] as {level: number; reason: string} | null | undefined;
 			if (options.rollbackOnly) await runRollback(options.rollbackOnly.level, options.rollbackOnly.reason, true);

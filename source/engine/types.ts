@@ -1,3 +1,5 @@
+import type {ResourceRecord} from '../state/resources.js';
+
 /**
  * The engine's vocabulary: item statuses, evidence, events and the run state.
  * Every renderer (TUI, plain lines, watch, status, report) reads only these.
@@ -68,6 +70,10 @@ export type EngineEvent = EventBase &
 		| {readonly type: 'note'; readonly text: string; readonly by?: string}
 		| {readonly type: 'rollback-started'; readonly level: number; readonly reason: string}
 		| {readonly type: 'run-stopped'; readonly status: RunStatus; readonly message: string}
+		/** Something the run is about to create (journaled before it exists): see proc/resource.ts. */
+		| {readonly type: 'resource-registered'; readonly resource: Omit<ResourceRecord, 'registeredAt' | 'status'>}
+		| {readonly type: 'resource-updated'; readonly id: string; readonly pid?: number; readonly bytes?: number; readonly detail?: string}
+		| {readonly type: 'resource-released'; readonly id: string; readonly how: string; /** Released by --resume or cleanup (a leftover of a stopped run), not by the code that made it. */ readonly settled?: boolean}
 	);
 
 export type EngineEventInput = EngineEvent extends infer E ? (E extends EngineEvent ? Omit<E, 'seq' | 'at'> : never) : never;
@@ -112,6 +118,8 @@ export type RunState = {
 	readonly data: Readonly<Record<string, unknown>>;
 	readonly notes: ReadonlyArray<{readonly at: string; readonly text: string; readonly by?: string}>;
 	readonly rollbacks: ReadonlyArray<{readonly at: string; readonly level: number; readonly reason: string}>;
+	/** Everything the run created on the server or the disk, by id; open ones are not released yet (absent in older states). */
+	readonly resources?: Readonly<Record<string, ResourceRecord>>;
 	/** In the snapshot only: the journal's length in bytes when the snapshot was written (where a reader continues). */
 	readonly journalBytes?: number;
 };

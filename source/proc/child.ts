@@ -8,6 +8,8 @@ import {execa, type ResultPromise} from 'execa';
 import {createInterface} from 'node:readline';
 import {UserError} from '../errors.js';
 import {BoundedLines} from './bounded-lines.js';
+import path from 'node:path';
+import type {ResourceSpec, ResourceTracker} from './resource.js';
 
 export type ChildLine = {readonly stream: 'stdout' | 'stderr'; readonly line: string};
 
@@ -28,6 +30,12 @@ export type ChildOptions = {
 	/** Hint shown when the binary is missing. */
 	readonly installHint?: string;
 	readonly timeoutMs?: number;
+	/**
+	 * Journal the child as a resource (kind process) before it starts, with its
+	 * pid once known and its PGAPPNAME, released when it exits: a resumed run
+	 * finds an orphan of a killed run by both.
+	 */
+	readonly track?: {readonly resources: ResourceTracker} & Pick<ResourceSpec, 'purpose' | 'onOrphan' | 'server' | 'via' | 'itemId'>;
 };
 
 export type ChildResult = {
@@ -44,9 +52,15 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
 	const startedAt = new Date(started).toISOString();
 	const tail = new BoundedLines<ChildLine>(options.tailLines ?? 40);
 	let subprocess: ResultPromise;
+	const applicationName = options.env?.['PGAPPNAME'] ?? 'runbook';
+	let tracked: ReturnType<ResourceTracker['register']> | undefined;
+	if (options.track) {
+		const {resources, ...spec} = options.track;
+		tracked = resources.register({kind: 'process', name: path.basename(options.file), applicationName, ...spec});
+	}
 	try {
 		subprocess = execa(options.file, [...options.args], {
-			env: {...options.env, LC_MESSAGES: 'C', PGAPPNAME: options.env?.['PGAPPNAME'] ?? 'runbook'},
+			env: {...options.env, LC_MESSAGES: 'C', PGAPPNAME: applicationName},
 			extendEnv: true,
 			cwd: options.cwd,
 			buffer: false,
@@ -59,9 +73,13 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
 			forceKillAfterDelay: 2000,
 		});
 	} catch (error) {
+		tracked?.release('never started');
 		throw missingBinary(options, error);
 	}
-	if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
+	if (subprocess.pid !== undefined) {
+		tracked?.update({pid: subprocess.pid});
+		options.onSpawn?.(subprocess.pid);
+	}
 	const pump = (stream: NodeJS.ReadableStream | null | undefined, name: 'stdout' | 'stderr') =>
 		new Promise<void>((resolve) => {
 			if (!stream) return resolve();
@@ -80,6 +98,7 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
 	const result = await subprocess;
 	await pumps;
 	const ended = Date.now();
+	tracked?.release(result.signal ? `ended by ${result.signal}` : `exited with code ${result.exitCode ?? '?'}`);
 	const failure = result as {code?: string; cause?: unknown; failed?: boolean};
 	if (failure.code === 'ENOENT' || (failure.cause as {code?: string} | undefined)?.code === 'ENOENT') {
 		throw missingBinary(options, failure.cause ?? result);

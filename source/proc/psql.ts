@@ -6,7 +6,7 @@
  * never on the command line.
  */
 import type {Target} from '../db/target.js';
-import {POSTGRES_CLIENT_HINT, runChild, type ChildLine, type ChildResult} from './child.js';
+import {POSTGRES_CLIENT_HINT, runChild, type ChildLine, type ChildOptions, type ChildResult} from './child.js';
 
 export type PsqlOptions = {
 	readonly target: Target;
@@ -23,6 +23,8 @@ export type PsqlOptions = {
 	readonly signal?: AbortSignal;
 	readonly psqlPath?: string;
 	readonly quiet?: boolean;
+	/** Journal this psql as a resource (see proc/child.ts). */
+	readonly track?: ChildOptions['track'];
 };
 
 export function psqlArgs(options: PsqlOptions): string[] {
@@ -57,5 +59,6 @@ export async function runPsql(options: PsqlOptions): Promise<ChildResult> {
 		signal: options.signal,
 		installHint: POSTGRES_CLIENT_HINT,
 		tailLines: 60,
+		...(options.track ? {track: options.track} : {}),
 	});
 }

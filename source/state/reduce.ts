@@ -24,6 +24,7 @@ export function emptyState(): RunState {
 		data: {},
 		notes: [],
 		rollbacks: [],
+		resources: {},
 	};
 }
 
@@ -124,6 +125,19 @@ function reduceEvent(state: RunState, event: EngineEvent): RunState {
 			return {...state, rollbacks: [...state.rollbacks, {at: event.at, level: event.level, reason: event.reason}]};
 		case 'run-stopped':
 			return {...state, status: event.status, statusMessage: event.message, waiting: undefined};
+		case 'resource-registered':
+			return {...state, resources: {...state.resources, [event.resource.id]: {...event.resource, registeredAt: event.at, status: 'open'}}};
+		case 'resource-updated': {
+			const r = state.resources?.[event.id];
+			if (!r) return state;
+			const {type: _t, id: _i, seq: _s, at: _a, ...patch} = event;
+			return {...state, resources: {...state.resources, [event.id]: {...r, ...patch}}};
+		}
+		case 'resource-released': {
+			const r = state.resources?.[event.id];
+			if (!r) return state;
+			return {...state, resources: {...state.resources, [event.id]: {...r, status: 'released', releasedAt: event.at, how: event.how}}};
+		}
 	}
 }
 

@@ -103,7 +103,7 @@ test('after the three 006 migrations, a swap restore brings back the pre-migrati
 	if (result.keptDatabase) extraDatabases.push(result.keptDatabase);
 	expect(result).toMatchObject({ok: true, mode: 'swap', database: db.name, comparedWith: 'backup-snapshot', mismatches: [], projects});
 	expect(result.terminated).toBeGreaterThanOrEqual(1);
-	expect(result.keptDatabase).toMatch(new RegExp(`^${db.name}_pre_restore_\\d{14}$`));
+	expect(result.keptDatabase).toMatch(new RegExp(`^${db.name}_pre_restore_norun_\\d{14}_[0-9a-f]{4}$`));
 	expect(await schemaDump(db.target)).toBe(schemaBefore);
 	expect(await countRows(db.target)).toEqual(backup.tables);
 	const kept = await adminQuery(db.admin.withDatabase(result.keptDatabase!), `SELECT to_regclass('platform.databases') IS NOT NULL AS present`);

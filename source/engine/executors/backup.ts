@@ -41,6 +41,8 @@ export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
 		prefix: item.prefix,
 		pgDumpPath: ctx.settings.binaries.pgDump,
 		signal: ctx.signal,
+		resources: ctx.resources,
+		itemId: item.id,
 		onLine: ({line, stream}) => ctx.output(line, stream),
 		onProgress: (p) => ctx.progress(backupProgressText(p), p.estimate && p.estimate.totalBytes > 0 ? p.estimate.doneBytes / p.estimate.totalBytes : undefined),
 	});
@@ -59,6 +61,7 @@ export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
 		tables: result.tables,
 	};
 	ctx.setData('backup', info);
+	result.resource.release('recorded as the run\'s backup (kept)');
 	return {
 		ok: true,
 		evidence: {
@@ -128,6 +131,9 @@ export async function runTestRestore(ctx: ExecContext): Promise<Outcome> {
 		psqlPath: ctx.settings.binaries.psql,
 		signal: ctx.signal,
 		onLine: ({line, stream}) => ctx.output(line, stream),
+		resources: ctx.resources,
+		itemId: ctx.item.id,
+		via: ctx.settings.testTarget ? 'test-target' : 'target',
 	});
 	return {
 		ok: result.ok,
@@ -158,6 +164,8 @@ export async function runRestore(ctx: ExecContext, suspend: () => Promise<() => 
 			psqlPath: ctx.settings.binaries.psql,
 			signal: ctx.signal,
 			onLine: ({line, stream}) => ctx.output(line, stream),
+			resources: ctx.resources,
+			itemId: ctx.item.id,
 		});
 		ctx.setData('restore', {database: result.database, keptDatabase: result.keptDatabase, terminated: result.terminated, projects: result.projects});
 		return {

@@ -3,6 +3,7 @@ import type {ExecContext, Outcome} from '../context.js';
 import {runChild} from '../../proc/child.js';
 import {redact} from '../../db/target.js';
 import {UserError} from '../../errors.js';
+import {uniqueAppName} from '../../proc/resource.js';
 
 export async function runShell(ctx: ExecContext): Promise<Outcome> {
 	const item = ctx.item;
@@ -12,8 +13,10 @@ export async function runShell(ctx: ExecContext): Promise<Outcome> {
 		const result = await runChild({
 			file: item.command,
 			args: item.args,
-			env: ctx.target.childEnv(),
+			env: {...ctx.target.childEnv(), PGAPPNAME: uniqueAppName('runbook-shell')},
 			signal: ctx.signal,
+			// A shell step may change things: a resumed run waits for an orphan rather than guess.
+			track: {resources: ctx.resources, purpose: `shell step ${shown.slice(0, 60)}`, onOrphan: 'wait', itemId: item.id},
 			// The store redacts what it keeps (journaled lines, the live tail); per-line work here would throttle a chatty child.
 			onLine: ({line, stream}) => ctx.output(line, stream),
 		});

@@ -15,6 +15,7 @@ import {appliedMigrations, fileSha256, INFLIGHT_LOCK_CLASS, LEDGER_GUARD_SQL, LE
 import {redact} from '../../db/target.js';
 import {startLockSampler, type LockSamples} from '../../db/lock-sampler.js';
 import {measureRehearsedMigration} from '../../rehearsal/measure-file.js';
+import {serverOf} from '../../backup/restore.js';
 
 /** The guard and ledger files psql runs around a migration, kept in the run's state directory (no temp files to leak). */
 function wrapperFiles(stateDir: string): {guard: string; record: string} {
@@ -158,6 +159,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 				settings,
 				applicationName: appName,
 				signal: ctx.signal,
+				// Its transaction commits or rolls back by itself, and the ledger says which: a resumed run waits for an orphan.
+				track: {resources: ctx.resources, purpose: `psql running ${item.file}`, onOrphan: 'wait', server: serverOf(ctx.target), via: 'target', itemId: item.id},
 				onLine: ({stream, line}) => {
 					const tag = /^[A-Z][A-Z ]+[A-Z](?: \d+)*$/.exec(line.trim());
 					if (tag) {
