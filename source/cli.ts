@@ -18,7 +18,10 @@ async function main(argv: readonly string[]): Promise<number> {
 	const options = parsed.options;
 	switch (options.command) {
 		case 'run':
-			if (options.fromBackup) return (await import('./cli/rehearse.js')).rehearseCommand(options, {tui: !options.yes});
+			if (options.fromBackup) {
+				if (!options.yes) (await import('./cli/terminal.js')).requireTerminal('`runbook run --from-backup` without --yes', 'Without a terminal use `runbook rehearse --from-backup FILE` (it writes rehearsal.md and rehearsal.json).');
+				return (await import('./cli/rehearse.js')).rehearseCommand(options, {tui: !options.yes});
+			}
 			return (await import('./cli/run.js')).runCommand(options);
 		case 'rollback': {
 			const level = Number(options.positionals[0]);

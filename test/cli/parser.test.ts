@@ -7,10 +7,10 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {execa} from 'execa';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {CLI, runCli, tempDir} from '../helpers/cli.js';
+import {CLI, ROOT, runCli, tempDir} from '../helpers/cli.js';
 
 let db: TestDatabase;
 
@@ -56,6 +56,29 @@ describe('per-command help', () => {
 		const run = await runCli(['run', '--help']);
 		for (const flag of ['--resume', '--fresh', '--step', '--yes', '--confirm', '--go', '--confirm-database', '--backup-dir', '--backup-format', '--compress', '--lock-timeout', '--statement-timeout', '--lock-retries', '--retry-delay', '--app-role', '--app-url', '--org-id', '--test-database-url', '--window-end', '--window-start', '--server-log', '--prepared-by', '--reviewed-by', '--approved-by', '--ascii', '--scale', '--json', '--plan', '--database-url', '--state-dir']) {
 			expect(run.stdout, flag).toContain(`${flag} `);
+		}
+	});
+});
+
+describe('the README', () => {
+	it('lists exactly the flags each command\'s --help shows', async () => {
+		const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+		const section = readme.slice(readme.indexOf('### Flags per command'));
+		const flagsIn = (text: string) => new Set([...text.matchAll(/`(--[a-z0-9-]+)/g)].map((m) => m[1]!));
+		const groups: Record<string, Set<string>> = {
+			target: flagsIn(/\*target\* is ([^;]*);/.exec(section)![1]!),
+			settings: flagsIn(/\*settings\* \(recorded[^)]*\) are([\s\S]*?)\. Every/.exec(section)![1]!),
+		};
+		const rows = [...section.matchAll(/^\| `runbook ([a-z-]+)[^`]*` \|(.*)\|$/gm)];
+		const global = await runCli(['--help']);
+		const commands = [...global.stdout.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+		expect(rows.map((r) => r[1]).sort()).toEqual([...commands].sort());
+		for (const [, command, cell] of rows) {
+			const documented = flagsIn(cell!);
+			for (const group of Object.keys(groups)) if (cell!.includes(`*${group}*`)) for (const f of groups[group]!) documented.add(f);
+			const help = await runCli([command!, '--help']);
+			const shown = new Set([...help.stdout.matchAll(/^ {2}(?:-[a-z], )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!).filter((f) => f !== '--help'));
+			expect([...documented].sort(), command).toEqual([...shown].sort());
 		}
 	});
 });
@@ -137,6 +160,8 @@ describe('no terminal', () => {
 		expect(implicit).toBe(run);
 		const watch = expectOneParagraph(await runCli(['watch', '--database-url', db.url, '--state-dir', stateDir]));
 		expect(watch).toContain('`runbook status`');
+		const rehearsal = expectOneParagraph(await runCli(['run', '--from-backup', path.join(stateDir, 'tonight.dump'), '--database-url', db.url, '--state-dir', stateDir]));
+		expect(rehearsal).toContain('`runbook rehearse --from-backup FILE`');
 		const rollback = expectOneParagraph(await runCli(['rollback', '2', '--database-url', db.url, '--state-dir', stateDir]));
 		expect(rollback).toContain('`runbook rollback 2 --yes --confirm-database NAME`');
 		expect(existsSync(path.join(stateDir, 'journal.jsonl'))).toBe(false);
