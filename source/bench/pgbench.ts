@@ -11,10 +11,10 @@ import {percentile, round} from './stats.js';
 
 /** One "request": look a user up by email, read their organization's projects, record a sign-in, append an audit log row. */
 export const WORKLOAD = `\\set n random(1, 2000)
-SELECT id, email, is_active FROM platform.users WHERE email = 'user' || :n || '@example.com';
+SELECT id, email, mfa_enabled FROM platform.users WHERE email = 'user' || :n || '@example.com';
 SELECT p.id, p.name FROM platform.projects p JOIN platform.organizations o ON o.id = p.organization_id WHERE o.slug = 'lancio';
 UPDATE platform.users SET last_sign_in_at = now() WHERE email = 'user' || :n || '@example.com';
-INSERT INTO platform.audit_logs (organization_id, action, target_type) SELECT id, 'bench.request', 'user' FROM platform.organizations WHERE slug = 'lancio';
+INSERT INTO platform.audit_logs (organization_id, event_type, resource_type, action, severity) SELECT id, 'bench.request', 'user', 'request', 'info' FROM platform.organizations WHERE slug = 'lancio';
 `;
 
 export type Transaction = {readonly endAt: number; readonly latencyMs: number; readonly failed: boolean};

@@ -52,7 +52,7 @@ test('a test restore of the custom archive has the same tables and exact row cou
 	expect(result.comparedWith).toBe('backup-snapshot');
 	expect(result.mismatches).toEqual([]);
 	expect(result.tables).toEqual(backup.tables.map((t) => ({table: t.table, source: t.rows, restored: t.rows})));
-	expect(result.tables.filter((t) => t.table.startsWith('platform.'))).toHaveLength(23);
+	expect(result.tables.filter((t) => t.table.startsWith('platform.'))).toHaveLength(25);
 	expect(await databaseExists(result.database)).toBe(false);
 });
 

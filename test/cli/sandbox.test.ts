@@ -10,7 +10,7 @@ import {spawnCli, waitFor} from '../helpers/cli.js';
 import {parseTarget} from '../../source/db/target.js';
 
 describe('runbook sandbox', () => {
-	it('prints a URL where psql finds the 23 prerequisite tables and Lancio Studio, and cleans up on SIGTERM', async () => {
+	it('prints a URL where psql finds the customer’s 25 platform tables and project BlackWhale, and cleans up on SIGTERM', async () => {
 		const child = spawnCli(['sandbox']);
 		let stdout = '';
 		child.stdout?.on('data', (chunk: Buffer) => {
@@ -19,8 +19,8 @@ describe('runbook sandbox', () => {
 		const url = await waitFor(() => /^DATABASE_URL=(\S+)$/m.exec(stdout)?.[1], 'DATABASE_URL', 180_000);
 		const target = parseTarget(url);
 		const psql = (sql: string) => execa('psql', ['-X', '-A', '-t', '-c', sql], {env: target.childEnv()});
-		expect((await psql(`SELECT count(*) FROM pg_tables WHERE schemaname = 'platform'`)).stdout.trim()).toBe('23');
-		expect((await psql(`SELECT name || '|' || ref FROM platform.projects WHERE ref = 'lancio-studio'`)).stdout.trim()).toBe('Lancio Studio|lancio-studio');
+		expect((await psql(`SELECT count(*) FROM pg_tables WHERE schemaname = 'platform'`)).stdout.trim()).toBe('25');
+		expect((await psql(`SELECT p.name || '|' || p.ref FROM platform.projects p JOIN platform.organizations o ON o.id = p.organization_id WHERE o.slug = 'lancio'`)).stdout.trim()).toBe('BlackWhale|blackwhale-prod');
 		const dataDir = (await psql('SHOW data_directory')).stdout.trim();
 		expect(existsSync(dataDir)).toBe(true);
 		child.kill('SIGTERM');

@@ -28,8 +28,8 @@ export function reportInput(overrides: Partial<ReportInput> = {}): ReportInput {
 		health: [{name: 'Railway Redis', type: 'redis', status: 'healthy', latencyMs: 3.2}],
 		appChecks: [{path: '/api/platform/projects', status: 403, latencyMs: 12, ok: false, error: 'expected 200, got 403 Forbidden'}],
 		objectCounts: {
-			before: {tables: 23, indexes: 60, functions: 5, views: 0, triggers: 20, policies: 0},
-			after: {tables: 24, indexes: 69, functions: 11, views: 2, triggers: 22, policies: 24},
+			before: {tables: 25, indexes: 60, functions: 15, views: 5, triggers: 20, policies: 0},
+			after: {tables: 26, indexes: 68, functions: 21, views: 7, triggers: 22, policies: 26},
 		},
 		nextSteps: ['Watch 42501 errors for a week'],
 		signOff: {preparedBy: 'Rafael Santos', executionDate: '2025-11-23'},

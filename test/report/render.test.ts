@@ -13,16 +13,16 @@ Target: postgres@db.example.com:5432/app
 
 Execution Time: 14 min 32 s (planned 1h), from 2025-11-23 02:00:00 UTC to 2025-11-23 02:14:32 UTC
 
-Objects Created: 1 table, 9 indexes, 6 functions, 2 views, 2 triggers, 24 policies
+Objects Created: 1 table, 8 indexes, 6 functions, 2 views, 2 triggers, 26 policies
 
 | Object | Before | After | Created |
 |---|---|---|---|
-| tables | 23 | 24 | 1 |
-| indexes | 60 | 69 | 9 |
-| functions | 5 | 11 | 6 |
-| views | 0 | 2 | 2 |
+| tables | 25 | 26 | 1 |
+| indexes | 60 | 68 | 8 |
+| functions | 15 | 21 | 6 |
+| views | 5 | 7 | 2 |
 | triggers | 20 | 22 | 2 |
-| policies | 0 | 24 | 24 |
+| policies | 0 | 26 | 26 |
 
 ## Verification Results
 
@@ -139,9 +139,9 @@ Resolution: N/A
 	});
 
 	it('reports the counts after the run when no "before" counts exist', () => {
-		const text = renderReport(reportInput({objectCounts: {after: {tables: 24, indexes: 69, functions: 11, views: 2, triggers: 22, policies: 24}}}));
+		const text = renderReport(reportInput({objectCounts: {after: {tables: 26, indexes: 68, functions: 21, views: 7, triggers: 22, policies: 26}}}));
 		expect(text.split('\n').find((l) => l.startsWith('Objects Created'))).toBe(
-			'Objects Created: schema platform now holds 24 tables, 69 indexes, 11 functions, 2 views, 22 triggers, 24 policies',
+			'Objects Created: schema platform now holds 26 tables, 68 indexes, 21 functions, 7 views, 22 triggers, 26 policies',
 		);
 	});
 

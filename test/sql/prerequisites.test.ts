@@ -1,52 +1,116 @@
 /**
  * What the global setup built from sql/001–005 and seedData (scale 1): the
- * 23 platform tables, the Lancio project, no PUBLIC grants, the indexes the
- * plan's queries use, the application role, and the seeded volumes.
+ * customer's real pre-006 database (CUSTOMER-DATABASE.md) — 25 platform
+ * tables with exactly their columns, 5 views, 15 functions, 20 triggers, the
+ * extensions, the PUBLIC grants, organization lancio with its single project
+ * BlackWhale — plus the indexes the plan's queries use, the application role
+ * and the seeded volumes. An empty database with only 001–005 has no users,
+ * members or sessions.
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
+import {applySqlFiles, PREREQUISITES} from '../../source/sandbox/prepare.js';
 import {PLATFORM_TABLES} from './sql-helpers.js';
+import {CUSTOMER_FUNCTIONS, CUSTOMER_TABLES, CUSTOMER_VIEWS} from './customer-shape.js';
 
 let db: TestDatabase;
+let bare: TestDatabase;
 
 beforeAll(async () => {
 	db = await freshDatabase('sql_prereq');
+	bare = await freshDatabase('sql_prereq_bare', {empty: true});
+	await applySqlFiles(bare.target, PREREQUISITES);
 });
 
 afterAll(async () => {
 	await db.drop();
+	await bare.drop();
 });
 
-describe('001–005', () => {
-	test('create exactly the 23 platform base tables (all of 006’s list except databases)', async () => {
-		const rows = await db.query<{tablename: string}>(`SELECT tablename FROM pg_tables WHERE schemaname = 'platform' ORDER BY tablename`);
-		expect(rows.map((r) => r.tablename)).toEqual(PLATFORM_TABLES.filter((t) => t !== 'databases'));
+describe('001–005 on an empty database', () => {
+	test('create exactly the customer’s 25 tables, each with its columns, types and NOT NULLs in order', async () => {
+		const rows = await bare.query<{table_name: string; columns: string}>(`
+			SELECT c.table_name, string_agg(c.column_name || ' ' ||
+				CASE c.data_type WHEN 'timestamp with time zone' THEN 'timestamptz' ELSE c.data_type END ||
+				CASE WHEN c.is_nullable = 'NO' THEN ' nn' ELSE '' END, ', ' ORDER BY c.ordinal_position) AS columns
+			FROM information_schema.columns c
+			JOIN pg_tables t ON t.schemaname = c.table_schema AND t.tablename = c.table_name
+			WHERE c.table_schema = 'platform'
+			GROUP BY c.table_name ORDER BY c.table_name`);
+		expect(Object.fromEntries(rows.map((r) => [r.table_name, r.columns]))).toEqual(CUSTOMER_TABLES);
+		expect(rows).toHaveLength(25);
 	});
 
-	test('create exactly one project with ref lancio-studio, named Lancio Studio, in organization slug lancio', async () => {
-		const rows = await db.query(
-			`SELECT p.name, o.name AS org_name FROM platform.projects p JOIN platform.organizations o ON o.id = p.organization_id WHERE p.ref = 'lancio-studio'`,
+	test('create the 5 views and the 15 functions with the customer’s signatures', async () => {
+		const views = await bare.query<{viewname: string}>(`SELECT viewname FROM pg_views WHERE schemaname = 'platform' ORDER BY viewname`);
+		expect(views.map((v) => v.viewname)).toEqual([...CUSTOMER_VIEWS]);
+		const functions = await bare.query<{signature: string}>(`
+			SELECT p.proname || '(' || replace(pg_get_function_identity_arguments(p.oid), 'timestamp with time zone', 'timestamptz') || ')' AS signature
+			FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'platform' ORDER BY p.proname`);
+		expect(functions.map((f) => f.signature)).toEqual([...CUSTOMER_FUNCTIONS]);
+	});
+
+	test('create 20 triggers: one update_<table>_updated_at per table with updated_at, and update_user_sessions_activity', async () => {
+		const rows = await bare.query<{tgname: string; relname: string}>(`
+			SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = 'platform' AND NOT t.tgisinternal ORDER BY c.relname`);
+		const withUpdatedAt = Object.entries(CUSTOMER_TABLES).filter(([, columns]) => /(^|, )updated_at /.test(columns)).map(([t]) => t);
+		expect(rows).toHaveLength(20);
+		expect(rows.filter((r) => r.relname !== 'user_sessions')).toEqual(withUpdatedAt.map((t) => ({tgname: `update_${t}_updated_at`, relname: t})));
+		expect(rows.filter((r) => r.relname === 'user_sessions')).toEqual([{tgname: 'update_user_sessions_activity', relname: 'user_sessions'}]);
+	});
+
+	test('the triggers keep updated_at and a session’s last_activity_at current', async () => {
+		await bare.query(`UPDATE platform.organizations SET updated_at = '2020-01-01' WHERE slug = 'lancio'`);
+		await bare.query(`INSERT INTO platform.users (email) VALUES ('trigger-test@example.com')`);
+		await bare.query(`INSERT INTO platform.user_sessions (user_id, token, expires_at, last_activity_at)
+			SELECT id, 'trigger-test', now() + interval '1 hour', '2020-01-01' FROM platform.users WHERE email = 'trigger-test@example.com'`);
+		await bare.query(`UPDATE platform.user_sessions SET user_agent = 'test' WHERE token = 'trigger-test'`);
+		const [row] = await bare.query<{organization: boolean; session: boolean}>(`SELECT
+			(SELECT updated_at > '2021-01-01' FROM platform.organizations WHERE slug = 'lancio') AS organization,
+			(SELECT last_activity_at > '2021-01-01' FROM platform.user_sessions WHERE token = 'trigger-test') AS session`);
+		expect(row).toEqual({organization: true, session: true});
+		await bare.query(`DELETE FROM platform.users WHERE email = 'trigger-test@example.com'`);
+	});
+
+	test('log_audit_event writes the columns audit_logs has and returns the new row’s uuid', async () => {
+		const [logged] = await bare.query<{id: string}>(
+			`SELECT platform.log_audit_event(NULL, 'project', (SELECT id::text FROM platform.projects WHERE ref = 'blackwhale-prod'), 'update', '{"name": "BlackWhale"}', '10.0.0.1', 'test') AS id`,
 		);
-		expect(rows).toEqual([{name: 'Lancio Studio', org_name: 'Lancio'}]);
+		const [row] = await bare.query(
+			`SELECT a.event_type, a.resource_type, a.action, a.severity, o.slug AS organization_slug, a.metadata -> 'changes' AS changes
+			FROM platform.audit_logs a JOIN platform.organizations o ON o.id = a.organization_id WHERE a.id = $1`,
+			[logged!.id],
+		);
+		expect(row).toEqual({event_type: 'project.update', resource_type: 'project', action: 'update', severity: 'info', organization_slug: 'lancio', changes: {name: 'BlackWhale'}});
+		await bare.query(`DELETE FROM platform.audit_logs`);
 	});
 
-	test('grant nothing to PUBLIC on the platform schema, its tables or its functions', async () => {
-		const rows = await db.query<{n: string}>(`
-			SELECT count(*) AS n FROM (
-				SELECT (aclexplode(nspacl)).grantee FROM pg_namespace WHERE nspname = 'platform' AND nspacl IS NOT NULL
-				UNION ALL
-				SELECT (aclexplode(c.relacl)).grantee FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'platform' AND c.relacl IS NOT NULL
-			) g WHERE grantee = 0`);
-		expect(rows[0]?.n).toBe('0');
+	test('create organization lancio with the single project BlackWhale (blackwhale-prod), 4 billing plans, and no users, members or sessions', async () => {
+		const rows = await bare.query(`SELECT o.slug, o.name AS org_name, p.name, p.ref FROM platform.projects p JOIN platform.organizations o ON o.id = p.organization_id`);
+		expect(rows).toEqual([{slug: 'lancio', org_name: 'Lancio', name: 'BlackWhale', ref: 'blackwhale-prod'}]);
+		const [counts] = await bare.query(`SELECT (SELECT count(*) FROM platform.billing_plans)::int AS plans, (SELECT count(*) FROM platform.users)::int AS users,
+			(SELECT count(*) FROM platform.organization_members)::int AS members, (SELECT count(*) FROM platform.user_sessions)::int AS sessions`);
+		expect(counts).toEqual({plans: 4, users: 0, members: 0, sessions: 0});
 	});
 
-	test('create pgcrypto in schema public', async () => {
-		const rows = await db.query(`SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgcrypto'`);
-		expect(rows).toEqual([{nspname: 'public'}]);
+	test('grant SELECT to PUBLIC on exactly the five relations the customer’s 001 granted', async () => {
+		const rows = await bare.query<{relname: string; privilege_type: string}>(`
+			SELECT c.relname, a.privilege_type FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			CROSS JOIN LATERAL aclexplode(c.relacl) a
+			WHERE n.nspname = 'platform' AND a.grantee = 0 ORDER BY c.relname`);
+		expect(rows).toEqual(
+			['credentials', 'organizations', 'organizations_with_stats', 'projects', 'projects_with_credentials'].map((relname) => ({relname, privilege_type: 'SELECT'})),
+		);
+	});
+
+	test('create uuid-ossp and pgcrypto in schema public', async () => {
+		const rows = await bare.query(`SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1`);
+		expect(rows).toEqual([{extname: 'pgcrypto', nspname: 'public'}, {extname: 'uuid-ossp', nspname: 'public'}]);
 	});
 
 	test('create the indexes the baseline queries use', async () => {
-		const rows = await db.query<{indexdef: string}>(
+		const rows = await bare.query<{indexdef: string}>(
 			`SELECT indexdef FROM pg_indexes WHERE schemaname = 'platform' AND indexname = ANY($1) ORDER BY indexname`,
 			[['idx_audit_logs_organization_created_at', 'idx_organization_members_organization_id', 'idx_user_sessions_token']],
 		);
@@ -56,25 +120,19 @@ describe('001–005', () => {
 			'CREATE UNIQUE INDEX idx_user_sessions_token ON platform.user_sessions USING btree (token)',
 		]);
 	});
-
-	test('define platform.update_updated_at_column() as a trigger function', async () => {
-		const rows = await db.query(
-			`SELECT p.prorettype::regtype::text AS returns FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'platform' AND p.proname = 'update_updated_at_column'`,
-		);
-		expect(rows).toEqual([{returns: 'trigger'}]);
-	});
 });
 
 describe('seedData at scale 1', () => {
-	test('seeds the documented volumes', async () => {
+	test('seeds the documented volumes and leaves Lancio with its single project', async () => {
 		const rows = await db.query(`SELECT
 			(SELECT count(*) FROM platform.organizations)::int AS organizations,
 			(SELECT count(*) FROM platform.users)::int AS users,
 			(SELECT count(*) FROM platform.user_sessions)::int AS sessions,
 			(SELECT count(*) FROM platform.user_sessions WHERE expires_at > now())::int AS unexpired_sessions,
 			(SELECT count(*) FROM platform.audit_logs)::int AS audit_logs,
-			(SELECT count(*) FROM platform.projects)::int AS projects`);
-		expect(rows).toEqual([{organizations: 51, users: 2000, sessions: 20000, unexpired_sessions: 18000, audit_logs: 200000, projects: 151}]);
+			(SELECT count(*) FROM platform.projects)::int AS projects,
+			(SELECT count(*) FROM platform.projects p JOIN platform.organizations o ON o.id = p.organization_id WHERE o.slug = 'lancio')::int AS lancio_projects`);
+		expect(rows).toEqual([{organizations: 51, users: 2000, sessions: 20000, unexpired_sessions: 18000, audit_logs: 200000, projects: 151, lancio_projects: 1}]);
 	});
 
 	test('fills every platform table', async () => {

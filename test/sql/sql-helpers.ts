@@ -10,6 +10,7 @@ import pg from 'pg';
 import type {Target} from '../../source/db/target.js';
 import {runPsql} from '../../source/proc/psql.js';
 import {sqlDir} from '../../source/sandbox/prepare.js';
+import {CUSTOMER_TABLES} from './customer-shape.js';
 
 export const MIGRATIONS = [
 	'006_add_platform_databases_table.sql',
@@ -22,13 +23,8 @@ export const ROLLBACK_TABLE = 'rollback/rollback-006.sql';
 export const PENDING_007 = 'pending/007_restrictive_rls_policies.sql';
 export const PENDING_008 = 'pending/008_databases_no_plaintext_at_rest.sql';
 
-/** The 24 base tables of schema platform once 006 has created platform.databases. */
-export const PLATFORM_TABLES = [
-	'addons', 'api_keys', 'audit_logs', 'billing_plans', 'compute_config', 'credentials', 'credits', 'customer_profiles',
-	'databases', 'disk_config', 'feature_flags', 'invoices', 'organization_invitations', 'organization_members', 'organizations',
-	'payment_methods', 'project_addons', 'project_members', 'projects', 'subscriptions', 'tax_ids', 'usage_metrics',
-	'user_sessions', 'users',
-] as const;
+/** The base tables of schema platform once 006 has created platform.databases: the customer's 25 and databases. */
+export const PLATFORM_TABLES: readonly string[] = [...Object.keys(CUSTOMER_TABLES), 'databases'].sort();
 
 export type Applied = {
 	readonly exitCode: number;
@@ -41,6 +37,8 @@ export type ApplyOptions = {
 	readonly settings?: Readonly<Record<string, string>>;
 	/** Commands run before the file, in the same transaction. */
 	readonly before?: readonly string[];
+	/** psql variables (-v name=value). */
+	readonly vars?: Readonly<Record<string, string>>;
 };
 
 export async function applyFile(target: Target, file: string, options: ApplyOptions = {}): Promise<Applied> {
@@ -52,6 +50,7 @@ export async function applyFile(target: Target, file: string, options: ApplyOpti
 		steps: [...(options.before ?? []).map((command) => ({command})), {file: full}],
 		singleTransaction: true,
 		settings: options.settings,
+		...(options.vars ? {vars: options.vars} : {}),
 		applicationName: 'runbook-sql-test',
 		onLine: (line) => (line.stream === 'stdout' ? stdout : stderr).push(line.line),
 	});
