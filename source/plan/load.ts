@@ -35,7 +35,26 @@ export type PlanEntry = {
 export type ValidateOptions = {
 	/** Names of the built-in actions the engine provides. */
 	readonly actions?: readonly string[];
+	/** Resolve the plan's `file:` names against this directory instead of the plan's sqlDir (--migrations). */
+	readonly sqlDir?: string;
 };
+
+/**
+ * Where a plan's `file:` lives in a migrations directory: `dir/file`, or, for
+ * a directory laid out flat (the customer's own repository keeps its rollback
+ * files beside the migrations), `dir/<base name>`. Undefined when neither exists.
+ */
+export function findSqlFile(dir: string, file: string): string | undefined {
+	const nested = path.resolve(dir, file);
+	if (existsSync(nested)) return nested;
+	const flat = path.resolve(dir, path.basename(file));
+	return flat !== nested && existsSync(flat) ? flat : undefined;
+}
+
+/** The absolute path of a plan's `file:` (as validated when the plan was loaded). */
+export function sqlFilePath(plan: LoadedPlan, file: string): string {
+	return findSqlFile(plan.sqlDir, file) ?? path.resolve(plan.sqlDir, file);
+}
 
 export class PlanError extends UserError {
 	readonly problems: readonly PlanProblem[];
@@ -116,7 +135,7 @@ function crossReferences(raw: unknown, file: string, options: ValidateOptions, a
 			if (typeof ref === 'string' && !ids.has(ref)) add([...field, r], `refers to \`${ref}\`, which is not an item of this plan`);
 		});
 	list(plan['reportVerifications']).forEach((v, vi) => refs(record(v)['items'], ['reportVerifications', vi, 'items']));
-	const sqlDir = text(plan['sqlDir']) ?? '../sql';
+	const sqlDir = options.sqlDir ?? path.resolve(path.dirname(file), text(plan['sqlDir']) ?? '../sql');
 	const seen = new Map<string, string>();
 	for (const {item, path: itemPath} of itemPaths) {
 		const id = text(item['id']);
@@ -142,8 +161,9 @@ function crossReferences(raw: unknown, file: string, options: ValidateOptions, a
 		}
 		const sqlFile = text(item['file']);
 		if (kind === 'sql-file' && sqlFile) {
-			const resolved = path.resolve(path.dirname(file), sqlDir, sqlFile);
-			if (!existsSync(resolved)) add([...itemPath, 'file'], `the SQL file ${sqlFile} does not exist (looked for ${resolved})`);
+			if (!findSqlFile(sqlDir, sqlFile)) {
+				add([...itemPath, 'file'], `the SQL file ${sqlFile} does not exist (looked for ${path.resolve(sqlDir, sqlFile)}${path.basename(sqlFile) !== sqlFile ? ` and ${path.resolve(sqlDir, path.basename(sqlFile))}` : ''})`);
+			}
 		}
 	}
 }
@@ -171,10 +191,10 @@ export function loadPlan(file: string, options: ValidateOptions = {}): LoadedPla
 	}
 	const {plan, problems} = parsePlanText(text, file, options);
 	if (!plan || problems.length > 0) throw new PlanError(file, problems);
-	return indexPlan(plan, file, createHash('sha256').update(text).digest('hex'));
+	return indexPlan(plan, file, createHash('sha256').update(text).digest('hex'), options.sqlDir);
 }
 
-export function indexPlan(plan: Plan, file: string, sha256: string): LoadedPlan {
+export function indexPlan(plan: Plan, file: string, sha256: string, sqlDir?: string): LoadedPlan {
 	const forward: PlanEntry[] = [];
 	const byId = new Map<string, PlanEntry>();
 	for (const phase of plan.phases) {
@@ -192,5 +212,5 @@ export function indexPlan(plan: Plan, file: string, sha256: string): LoadedPlan 
 	for (const phase of plan.monitoring) {
 		for (const item of phase.items) byId.set(item.id, {item, phaseId: phase.id, phaseTitle: phase.title, section: 'monitoring'});
 	}
-	return {plan, file, sha256, sqlDir: path.resolve(path.dirname(file), plan.sqlDir), forward, byId};
+	return {plan, file, sha256, sqlDir: sqlDir ?? path.resolve(path.dirname(file), plan.sqlDir), forward, byId};
 }

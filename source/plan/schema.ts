@@ -22,17 +22,30 @@ export const paramSchema = z.union([
 	z.object({sql: z.string()}).strict(),
 ]);
 
+/** The plan's own figure for a check ("24+"), shown beside the measured one; never what decides. */
+const planFigure = z.string().min(1).optional();
+
 export const expectationSchema = z.discriminatedUnion('op', [
-	z.object({op: z.literal('equals'), column: z.string().optional(), value: scalar}).strict(),
-	z.object({op: z.literal('atLeast'), column: z.string().optional(), value: z.number()}).strict(),
-	z.object({op: z.literal('atMost'), column: z.string().optional(), value: z.number()}).strict(),
-	z.object({op: z.literal('rowCount'), value: z.number().int().nonnegative()}).strict(),
-	z.object({op: z.literal('minRows'), value: z.number().int().nonnegative()}).strict(),
+	z.object({op: z.literal('equals'), column: z.string().optional(), value: scalar, plan: planFigure}).strict(),
+	z.object({op: z.literal('atLeast'), column: z.string().optional(), value: z.number(), plan: planFigure}).strict(),
+	z.object({op: z.literal('atMost'), column: z.string().optional(), value: z.number(), plan: planFigure}).strict(),
+	z.object({op: z.literal('rowCount'), value: z.number().int().nonnegative(), plan: planFigure}).strict(),
+	z.object({op: z.literal('minRows'), value: z.number().int().nonnegative(), plan: planFigure}).strict(),
 	z.object({op: z.literal('everyRowTrue'), columns: z.array(z.string()).min(1)}).strict(),
 	z.object({op: z.literal('matches'), column: z.string().optional(), pattern: z.string()}).strict(),
 	z.object({op: z.literal('sameSet'), column: z.string(), values: z.array(z.string()).min(1)}).strict(),
+	/** The listed values must be present; others are listed, never refused. */
 	z.object({op: z.literal('includes'), column: z.string(), values: z.array(z.string()).min(1)}).strict(),
+	/** Two columns of the first row hold the same value (a measured count against the catalog's). */
+	z.object({op: z.literal('columnsEqual'), columns: z.tuple([z.string(), z.string()]), plan: planFigure}).strict(),
 ]);
+
+/** A tag count: a fixed minimum, or exactly the number a catalog query gives after the file ran (one per table). */
+export const tagCountSchema = z.union([
+	z.number().int().positive(),
+	z.object({sql: z.string().min(1), label: z.string().min(1), plan: planFigure}).strict(),
+]);
+export type TagCount = z.infer<typeof tagCountSchema>;
 
 const common = {
 	id,
@@ -76,8 +89,10 @@ export const sqlFileItem = z
 		reverts: z.array(id).optional(),
 		/** Command tags the psql output must show (in order, each at least once). */
 		expectTags: z.array(z.string()).optional(),
-		/** Minimum counts of command tags (e.g. ALTER TABLE: 24). */
-		expectTagCounts: z.record(z.string(), z.number().int().positive()).optional(),
+		/** Counts of command tags: a minimum, or `{sql, label}` for exactly one per catalog row (e.g. ALTER TABLE: one per platform table). */
+		expectTagCounts: z.record(z.string(), tagCountSchema).optional(),
+		/** psql variables for the file (`:'name'` inside it), resolved like query parameters; never spliced into SQL text. */
+		vars: z.record(z.string(), paramSchema).optional(),
 		/** Typed confirmation required before it runs (e.g. the database name). */
 		confirm: z.enum(['database-name', 'yes']).optional(),
 		/** Settings for the session (app.allow_migration_007 …). */
@@ -274,6 +289,12 @@ export const planSchema = z
 			.object({notification: z.string().optional(), report: z.string().optional()})
 			.strict()
 			.default({}),
+		/**
+		 * Which project the registration step is for: the single project of the organization
+		 * with this slug, unless `ref` (or --project-ref) names one. Resolved before any item
+		 * runs; zero or several candidates stop the run, naming them.
+		 */
+		project: z.object({organization: z.string().min(1), ref: z.string().min(1).optional()}).strict().optional(),
 		/** Queries measured by the baseline items besides the plan's three (same queries before and after). */
 		baselineQueries: z.array(baselineQuerySchema).default([]),
 		/** The report's named verification results, each PASS when all its items passed. */

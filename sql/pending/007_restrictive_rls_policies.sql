@@ -25,8 +25,10 @@
 --      sign-up, invitation acceptance, background jobs, billing webhooks) use
 --      a separate privileged role or set the settings first: under these
 --      policies the application role sees only its own user's sessions.
---   5. Every table with RLS has a policy below (24 tables, including
---      platform.databases), so no table is left denying everything.
+--   5. Every table with RLS has a policy below (the customer's 25 and
+--      platform.databases), so no table is left denying everything; the
+--      self-check at the end fails the migration for any table (say, one
+--      added since) that has none.
 --   6. Staging has run the application's full test suite as the application
 --      role with these policies, and a rollback (re-create 006's permissive
 --      policies) is written and tested.
@@ -43,7 +45,7 @@
 -- organization is the CURRENT one (app.current_org_id) AND the current user
 -- (app.current_user_id) is a member of it; writes to sensitive tables need a
 -- role (owner > admin > billing_admin > developer > member). Global catalogs
--- (billing_plans, addons, feature_flags) are readable by any identified user.
+-- (billing_plans, feature_flags) are readable by any identified user.
 -- Helper functions are SECURITY DEFINER (so membership lookups are not
 -- themselves filtered by RLS), STABLE, with search_path pinned to
 -- pg_catalog, pg_temp, and EXECUTE revoked from PUBLIC.
@@ -169,8 +171,9 @@ $$;
 
 -- New policies first, then the permissive ones go: no table is ever without a policy.
 
-CREATE POLICY authenticated_select_addons ON platform.addons AS PERMISSIVE FOR SELECT TO PUBLIC
-	USING ((SELECT platform.current_user_id()) IS NOT NULL);
+CREATE POLICY tenant_all_addons ON platform.addons AS PERMISSIVE FOR ALL TO PUBLIC
+	USING ((SELECT platform.user_is_org_member(platform.current_org_id())) AND project_id IN (SELECT p.id FROM platform.projects p WHERE p.organization_id = (SELECT platform.current_org_id())))
+	WITH CHECK ((SELECT platform.user_is_org_member(platform.current_org_id())) AND project_id IN (SELECT p.id FROM platform.projects p WHERE p.organization_id = (SELECT platform.current_org_id())));
 
 CREATE POLICY tenant_developer_all_api_keys ON platform.api_keys AS PERMISSIVE FOR ALL TO PUBLIC
 	USING (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_has_org_role(platform.current_org_id(), 'developer')))
@@ -225,6 +228,13 @@ CREATE POLICY tenant_billing_write_invoices ON platform.invoices AS PERMISSIVE F
 	USING (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_has_org_role(platform.current_org_id(), 'billing_admin')))
 	WITH CHECK (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_has_org_role(platform.current_org_id(), 'billing_admin')));
 
+CREATE POLICY tenant_select_organization_feature_flags ON platform.organization_feature_flags AS PERMISSIVE FOR SELECT TO PUBLIC
+	USING (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_is_org_member(platform.current_org_id())));
+
+CREATE POLICY tenant_admin_write_organization_feature_flags ON platform.organization_feature_flags AS PERMISSIVE FOR ALL TO PUBLIC
+	USING (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_has_org_role(platform.current_org_id(), 'admin')))
+	WITH CHECK (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_has_org_role(platform.current_org_id(), 'admin')));
+
 CREATE POLICY tenant_select_organization_invitations ON platform.organization_invitations AS PERMISSIVE FOR SELECT TO PUBLIC
 	USING (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_is_org_member(platform.current_org_id())));
 
@@ -261,6 +271,9 @@ CREATE POLICY tenant_all_project_members ON platform.project_members AS PERMISSI
 	USING ((SELECT platform.user_is_org_member(platform.current_org_id())) AND project_id IN (SELECT p.id FROM platform.projects p WHERE p.organization_id = (SELECT platform.current_org_id())))
 	WITH CHECK ((SELECT platform.user_is_org_member(platform.current_org_id())) AND project_id IN (SELECT p.id FROM platform.projects p WHERE p.organization_id = (SELECT platform.current_org_id())));
 
+CREATE POLICY tenant_select_project_metrics ON platform.project_metrics AS PERMISSIVE FOR SELECT TO PUBLIC
+	USING ((SELECT platform.user_is_org_member(platform.current_org_id())) AND project_id IN (SELECT p.id FROM platform.projects p WHERE p.organization_id = (SELECT platform.current_org_id())));
+
 CREATE POLICY tenant_all_projects ON platform.projects AS PERMISSIVE FOR ALL TO PUBLIC
 	USING (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_is_org_member(platform.current_org_id())))
 	WITH CHECK (organization_id = (SELECT platform.current_org_id()) AND (SELECT platform.user_is_org_member(platform.current_org_id())));
@@ -293,30 +306,12 @@ CREATE POLICY self_all_users ON platform.users AS PERMISSIVE FOR ALL TO PUBLIC
 CREATE POLICY tenant_select_users ON platform.users AS PERMISSIVE FOR SELECT TO PUBLIC
 	USING ((SELECT platform.user_is_org_member(platform.current_org_id())) AND id IN (SELECT m.user_id FROM platform.organization_members m WHERE m.organization_id = (SELECT platform.current_org_id())));
 
-DROP POLICY permissive_all_addons ON platform.addons;
-DROP POLICY permissive_all_api_keys ON platform.api_keys;
-DROP POLICY permissive_all_audit_logs ON platform.audit_logs;
-DROP POLICY permissive_all_billing_plans ON platform.billing_plans;
-DROP POLICY permissive_all_compute_config ON platform.compute_config;
-DROP POLICY permissive_all_credentials ON platform.credentials;
-DROP POLICY permissive_all_credits ON platform.credits;
-DROP POLICY permissive_all_customer_profiles ON platform.customer_profiles;
-DROP POLICY permissive_all_databases ON platform.databases;
-DROP POLICY permissive_all_disk_config ON platform.disk_config;
-DROP POLICY permissive_all_feature_flags ON platform.feature_flags;
-DROP POLICY permissive_all_invoices ON platform.invoices;
-DROP POLICY permissive_all_organization_invitations ON platform.organization_invitations;
-DROP POLICY permissive_all_organization_members ON platform.organization_members;
-DROP POLICY permissive_all_organizations ON platform.organizations;
-DROP POLICY permissive_all_payment_methods ON platform.payment_methods;
-DROP POLICY permissive_all_project_addons ON platform.project_addons;
-DROP POLICY permissive_all_project_members ON platform.project_members;
-DROP POLICY permissive_all_projects ON platform.projects;
-DROP POLICY permissive_all_subscriptions ON platform.subscriptions;
-DROP POLICY permissive_all_tax_ids ON platform.tax_ids;
-DROP POLICY permissive_all_usage_metrics ON platform.usage_metrics;
-DROP POLICY permissive_all_user_sessions ON platform.user_sessions;
-DROP POLICY permissive_all_users ON platform.users;
+-- 006's allow-all policies, on whichever tables 006 put them.
+SELECT format('DROP POLICY %I ON %I.%I', p.policyname, p.schemaname, p.tablename)
+FROM pg_catalog.pg_policies p
+WHERE p.schemaname = 'platform' AND p.policyname = 'permissive_all_' || p.tablename
+ORDER BY p.tablename
+\gexec
 
 -- Self-check: every platform table has RLS and at least one policy, and none of 006's remain.
 DO $$

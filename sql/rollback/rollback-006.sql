@@ -1,7 +1,8 @@
 -- rollback-006.sql  (rollback step 2: undoes 006_add_platform_databases_table.sql)
 --
--- Drops both views, the table platform.databases (its 8 named indexes, the
--- unique constraint, both triggers and any remaining policy go with it), then
+-- Drops both views, the table platform.databases (its 8 indexes, the
+-- unique constraint among them, both triggers and any remaining policy go
+-- with it), then
 -- the 4 functions by full signature. Keeps pgcrypto (it belongs to 003) and
 -- everything 001-005 created. Run it AFTER 006_rollback.sql.
 --

@@ -22,9 +22,9 @@ afterAll(async () => {
 describe('countCreatedObjects', () => {
 	it('counts what 006 creates in schema platform from the catalog', () => {
 		const created = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof ObjectCounts]]));
-		// 1 table; 9 indexes (pkey + 7 named + the UNIQUE (project_id, name)); 6 functions (4 + the 2 RLS helpers);
-		// 2 views; 2 user triggers (the FK's internal ones excluded); 24 policies (one per platform table).
-		expect(created).toEqual({tables: 1, indexes: 9, functions: 6, views: 2, triggers: 2, policies: 24});
+		// 1 table; 8 indexes (pkey + the UNIQUE (project_id, name) + 6 named); 6 functions (4 + the 2 RLS helpers);
+		// 2 views; 2 user triggers (the FK's internal ones excluded); 26 policies (one per platform table).
+		expect(created).toEqual({tables: 1, indexes: 8, functions: 6, views: 2, triggers: 2, policies: 26});
 	});
 
 	it('matches the catalog’s own count of platform base tables after 006', async () => {

@@ -62,7 +62,7 @@ describe('applying a migration twice', () => {
 		const before = await schemaDump(db.target);
 		expect(await applyAndObserve(db.target, RLS)).toEqual({
 			exitCode: 3,
-			error: [expect.stringContaining('ERROR:  policy "permissive_all_addons" for table "addons" already exists')],
+			error: [expect.stringContaining('ERROR:  function "verify_rls_enabled" already exists with same argument types')],
 			after: before,
 		});
 	});
@@ -74,21 +74,39 @@ describe('applying a migration twice', () => {
 		const result = await applyFile(db.target, REGISTER);
 		expect({exitCode: result.exitCode, stdout: result.stdout, after: await db.query(`SELECT * FROM platform.databases ORDER BY name`)}).toEqual({
 			exitCode: 0,
-			stdout: ['DO', 'INSERT 0 0'],
+			stdout: ['SELECT 1', 'DO', 'INSERT 0 0'],
 			after: before,
 		});
 	});
 });
 
-describe('006_register_railway_databases without exactly one lancio-studio project', () => {
-	test('raises, names the ref, and inserts nothing', async () => {
+describe('006_register_railway_databases without exactly one project to register for', () => {
+	test('a second project in organization lancio: raises, names both candidates, and inserts nothing', async () => {
 		await db.query(`DELETE FROM platform.databases`);
-		const result = await applyFile(db.target, REGISTER, {before: [`UPDATE platform.projects SET ref = 'renamed-studio' WHERE ref = 'lancio-studio'`]});
-		const rows = await db.query(`SELECT (SELECT count(*) FROM platform.databases)::int AS databases, (SELECT count(*) FROM platform.projects WHERE ref = 'lancio-studio')::int AS projects`);
+		const second = `INSERT INTO platform.projects (organization_id, name, slug, ref, database_host, database_password, postgres_meta_url, supabase_url)
+			SELECT id, 'Orca', 'orca', 'orca-staging', 'db.orca.internal', 'x', 'http://meta.orca.internal', 'https://orca.example' FROM platform.organizations WHERE slug = 'lancio'`;
+		const result = await applyFile(db.target, REGISTER, {before: [second]});
+		const rows = await db.query(`SELECT (SELECT count(*) FROM platform.databases)::int AS databases, (SELECT count(*) FROM platform.projects WHERE ref = 'orca-staging')::int AS orca`);
 		expect({exitCode: result.exitCode, error: result.stderr.filter((l) => l.includes('ERROR')), rows}).toEqual({
 			exitCode: 3,
-			error: [expect.stringContaining('ERROR:  expected exactly one project with ref lancio-studio, found 0')],
-			rows: [{databases: 0, projects: 1}],
+			error: [expect.stringContaining('ERROR:  expected exactly one project in organization lancio, found 2: BlackWhale (blackwhale-prod), Orca (orca-staging)')],
+			rows: [{databases: 0, orca: 0}],
 		});
+	});
+
+	test('a project_ref variable that matches no project: raises, names the ref, and inserts nothing', async () => {
+		const result = await applyFile(db.target, REGISTER, {vars: {project_ref: 'no-such-ref'}});
+		const rows = await db.query(`SELECT count(*)::int AS databases FROM platform.databases`);
+		expect({exitCode: result.exitCode, error: result.stderr.filter((l) => l.includes('ERROR')), rows}).toEqual({
+			exitCode: 3,
+			error: [expect.stringContaining('ERROR:  expected exactly one project with ref no-such-ref, found 0')],
+			rows: [{databases: 0}],
+		});
+	});
+
+	test('with project_ref naming the project, registers for that one', async () => {
+		const result = await applyFile(db.target, REGISTER, {vars: {project_ref: 'blackwhale-prod'}});
+		const rows = await db.query(`SELECT p.ref, count(*)::int AS n FROM platform.databases d JOIN platform.projects p ON p.id = d.project_id GROUP BY p.ref`);
+		expect({exitCode: result.exitCode, rows}).toEqual({exitCode: 0, rows: [{ref: 'blackwhale-prod', n: 2}]});
 	});
 });

@@ -25,9 +25,9 @@ afterAll(async () => {
 });
 
 describe('Step 1: 006_add_platform_databases_table.sql', () => {
-	test('prints one CREATE TABLE, 7 CREATE INDEX, 4 CREATE FUNCTION, 2 CREATE TRIGGER and 2 CREATE VIEW', () => {
+	test('prints one CREATE TABLE, 6 CREATE INDEX, 4 CREATE FUNCTION, 2 CREATE TRIGGER and 2 CREATE VIEW', () => {
 		const tags = countTags(step1.stdout);
-		expect([tags['CREATE EXTENSION'], tags['CREATE TABLE'], tags['CREATE INDEX'], tags['CREATE FUNCTION'], tags['CREATE TRIGGER'], tags['CREATE VIEW']]).toEqual([1, 1, 7, 4, 2, 2]);
+		expect([tags['CREATE EXTENSION'], tags['CREATE TABLE'], tags['CREATE INDEX'], tags['CREATE FUNCTION'], tags['CREATE TRIGGER'], tags['CREATE VIEW']]).toEqual([1, 1, 6, 4, 2, 2]);
 	});
 
 	test('the table exists: the plan’s information_schema count is 1', async () => {
@@ -35,14 +35,13 @@ describe('Step 1: 006_add_platform_databases_table.sql', () => {
 		expect(rows).toEqual([{n: 1}]);
 	});
 
-	test('the plan’s pg_indexes query lists the 8 named indexes plus the unique (project_id, name) constraint', async () => {
+	test('the plan’s pg_indexes query lists exactly 8 indexes: the unique (project_id, name) replaces the redundant project_id index', async () => {
 		const rows = await db.query<{indexname: string}>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'platform' AND tablename = 'databases' ORDER BY indexname`);
 		expect(rows.map((r) => r.indexname)).toEqual([
 			'databases_pkey',
 			'databases_project_id_name_key',
 			'idx_databases_created_at',
 			'idx_databases_health_check',
-			'idx_databases_project_id',
 			'idx_databases_project_type_status',
 			'idx_databases_status',
 			'idx_databases_type',
@@ -66,7 +65,7 @@ describe('Step 1: 006_add_platform_databases_table.sql', () => {
 	});
 
 	test('2 views exist, both security_invoker', async () => {
-		const rows = await db.query(`SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'platform' AND c.relkind = 'v' ORDER BY c.relname`);
+		const rows = await db.query(`SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'platform' AND c.relkind = 'v' AND c.relname LIKE 'databases%' ORDER BY c.relname`);
 		expect(rows).toEqual([
 			{relname: 'databases_safe', reloptions: ['security_invoker=true']},
 			{relname: 'databases_with_connection_strings', reloptions: ['security_invoker=true']},
@@ -89,12 +88,15 @@ describe('Step 1: 006_add_platform_databases_table.sql', () => {
 });
 
 describe('Step 2: 006_enable_rls_with_permissive_policies.sql', () => {
-	test('prints CREATE POLICY 24 times and ALTER TABLE 24 times', () => {
+	test('prints CREATE POLICY and ALTER TABLE once per platform table (26), each policy before its table’s ALTER TABLE', () => {
 		const tags = countTags(step2.stdout);
-		expect([tags['CREATE POLICY'], tags['ALTER TABLE'], tags['CREATE FUNCTION']]).toEqual([24, 24, 2]);
+		expect([tags['CREATE POLICY'], tags['ALTER TABLE'], tags['CREATE FUNCTION']]).toEqual([PLATFORM_TABLES.length, PLATFORM_TABLES.length, 2]);
+		expect(PLATFORM_TABLES).toHaveLength(26);
+		const order = step2.stdout.filter((l) => l === 'CREATE POLICY' || l === 'ALTER TABLE');
+		expect(order).toEqual(PLATFORM_TABLES.flatMap(() => ['CREATE POLICY', 'ALTER TABLE']));
 	});
 
-	test('the plan’s pg_tables query shows rowsecurity = t for all 24 tables', async () => {
+	test('the plan’s pg_tables query shows rowsecurity = t for all 26 tables', async () => {
 		const rows = await db.query(`SELECT tablename, rowsecurity FROM pg_tables WHERE schemaname = 'platform' ORDER BY tablename`);
 		expect(rows).toEqual(PLATFORM_TABLES.map((tablename) => ({tablename, rowsecurity: true})));
 	});
@@ -104,7 +106,7 @@ describe('Step 2: 006_enable_rls_with_permissive_policies.sql', () => {
 		expect(rows).toEqual([{n: 0}]);
 	});
 
-	test('the plan’s policy count is 24, one permissive_all_<table> per table', async () => {
+	test('the plan’s policy count is 26 (plan: 24+), one permissive_all_<table> per table', async () => {
 		const rows = await db.query(`SELECT tablename, policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies WHERE schemaname = 'platform' ORDER BY tablename`);
 		expect(rows).toEqual(
 			PLATFORM_TABLES.map((tablename) => ({tablename, policyname: `permissive_all_${tablename}`, permissive: 'PERMISSIVE', roles: ['public'], cmd: 'ALL', qual: 'true', with_check: 'true'})),
@@ -140,8 +142,10 @@ describe('Step 2: 006_enable_rls_with_permissive_policies.sql', () => {
 });
 
 describe('Step 3: 006_register_railway_databases.sql', () => {
-	test('prints INSERT 0 2', () => {
-		expect(step3.stdout).toEqual(['DO', 'INSERT 0 2']);
+	test('without a project_ref variable it takes the single project of organization lancio and prints INSERT 0 2', async () => {
+		expect(step3.stdout).toEqual(['SELECT 1', 'DO', 'INSERT 0 2']);
+		const rows = await db.query(`SELECT DISTINCT p.ref FROM platform.databases d JOIN platform.projects p ON p.id = d.project_id`);
+		expect(rows).toEqual([{ref: 'blackwhale-prod'}]);
 	});
 
 	test('the plan’s query returns 2 inactive placeholder rows with no health status', async () => {
@@ -161,7 +165,7 @@ describe('Step 3: 006_register_railway_databases.sql', () => {
 	});
 
 	test('get_project_databases() does not return the inactive placeholders', async () => {
-		const rows = await db.query(`SELECT count(*)::int AS n FROM platform.get_project_databases((SELECT id FROM platform.projects WHERE ref = 'lancio-studio'))`);
+		const rows = await db.query(`SELECT count(*)::int AS n FROM platform.get_project_databases((SELECT id FROM platform.projects WHERE ref = 'blackwhale-prod'))`);
 		expect(rows).toEqual([{n: 0}]);
 	});
 });
@@ -170,7 +174,7 @@ describe('after the runbook registers the real connection strings (with paramete
 	beforeAll(async () => {
 		for (const [name, url] of [['Railway MongoDB', MONGO_URL], ['Railway Redis', REDIS_URL]] as const) {
 			await db.query(
-				`UPDATE platform.databases SET connection_string = $1, status = 'active' WHERE project_id = (SELECT id FROM platform.projects WHERE ref = 'lancio-studio') AND name = $2`,
+				`UPDATE platform.databases SET connection_string = $1, status = 'active' WHERE project_id = (SELECT id FROM platform.projects WHERE ref = 'blackwhale-prod') AND name = $2`,
 				[url, name],
 			);
 		}
@@ -192,14 +196,14 @@ describe('after the runbook registers the real connection strings (with paramete
 		]);
 	});
 
-	test('the post-deployment integrity check gives 2 databases, 24 RLS tables, 24 policies, all encrypted and decryptable', async () => {
+	test('the post-deployment integrity check gives 2 databases, 26 RLS tables, 26 policies, all encrypted and decryptable', async () => {
 		const [counts] = await db.query(`SELECT
 			(SELECT COUNT(*) FROM platform.databases)::int AS database_count,
 			(SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'platform' AND rowsecurity = true)::int AS tables_with_rls,
 			(SELECT COUNT(*) FROM pg_policies WHERE schemaname = 'platform')::int AS policy_count`);
 		const encryption = await db.query(`SELECT name, type, connection_string_encrypted IS NOT NULL AS encrypted, LENGTH(platform.decrypt_database_connection_string(id)) > 0 AS can_decrypt FROM platform.databases ORDER BY name`);
 		expect({counts, encryption}).toEqual({
-			counts: {database_count: 2, tables_with_rls: 24, policy_count: 24},
+			counts: {database_count: 2, tables_with_rls: 26, policy_count: 26},
 			encryption: [
 				{name: 'Railway MongoDB', type: 'mongodb', encrypted: true, can_decrypt: true},
 				{name: 'Railway Redis', type: 'redis', encrypted: true, can_decrypt: true},
@@ -208,7 +212,7 @@ describe('after the runbook registers the real connection strings (with paramete
 	});
 
 	test('get_project_databases() returns the now active rows, newest first, without credentials', async () => {
-		const rows = await db.query(`SELECT * FROM platform.get_project_databases((SELECT id FROM platform.projects WHERE ref = 'lancio-studio'), 'redis')`);
+		const rows = await db.query(`SELECT * FROM platform.get_project_databases((SELECT id FROM platform.projects WHERE ref = 'blackwhale-prod'), 'redis')`);
 		expect(rows.map((r) => Object.keys(r).sort())).toEqual([
 			['config', 'created_at', 'database', 'host', 'id', 'last_health_check_at', 'health_check_status', 'name', 'port', 'project_id', 'ssl_enabled', 'status', 'type', 'updated_at'].sort(),
 		]);

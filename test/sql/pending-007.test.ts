@@ -96,7 +96,7 @@ describe('007 allowed, for runbook_app', () => {
 		const before = await schemaDump(db.target);
 		expect(await applyAndObserve(db.target, ROLLBACK_RLS)).toEqual({
 			exitCode: 3,
-			error: [expect.stringContaining('ERROR:  006_rollback found policies that migration 006 did not create: authenticated_select_addons on platform.addons')],
+			error: [expect.stringContaining('ERROR:  006_rollback found policies that migration 006 did not create: tenant_all_addons on platform.addons')],
 			after: before,
 		});
 	});

@@ -8,7 +8,9 @@
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import type {SqlFileItem} from '../../plan/schema.js';
+import type {SqlFileItem, TagCount} from '../../plan/schema.js';
+import {sqlFilePath} from '../../plan/load.js';
+import {resolveParams} from './query.js';
 import type {ExecContext, Outcome} from '../context.js';
 import {runPsql} from '../../proc/psql.js';
 import {appliedMigrations, fileSha256, INFLIGHT_LOCK_CLASS, LEDGER_GUARD_SQL, LEDGER_RECORD_SQL, planLockKey} from '../../db/ledger.js';
@@ -62,7 +64,7 @@ export function describeBlockers(blockers: readonly Blocker[]): string {
 
 export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	const item = ctx.item as SqlFileItem;
-	const file = path.resolve(ctx.plan.sqlDir, item.file);
+	const file = sqlFilePath(ctx.plan, item.file);
 	const sha256 = await fileSha256(file);
 	const planId = ctx.plan.plan.id;
 	const shown = `psql -X -v ON_ERROR_STOP=1 --single-transaction -f ${path.relative(process.cwd(), file) || file}  (${ctx.target.display}, lock_timeout=${ctx.settings.lockTimeoutMs}ms)`;
@@ -100,6 +102,12 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 		rb_action: item.reverts ? 'revert' : item.migration ? 'apply' : 'run',
 	};
 	if (item.migration) vars['rb_apply'] = '1';
+	const fileVars = Object.entries(item.vars ?? {});
+	const values = await resolveParams(ctx, fileVars.map(([, param]) => param));
+	fileVars.forEach(([name], i) => {
+		const value = values[i];
+		if (value !== null && value !== undefined && value !== '') vars[name] = String(value);
+	});
 	if (item.reverts && item.reverts.length > 0) vars['rb_reverts'] = item.reverts.join(',');
 	const settings: Record<string, string> = {lock_timeout: `${ctx.settings.lockTimeoutMs}ms`, ...(item.settings ?? {})};
 	if (ctx.settings.statementTimeoutMs > 0) settings['statement_timeout'] = `${ctx.settings.statementTimeoutMs}ms`;
@@ -210,16 +218,34 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	if ((item.expectTags && item.expectTags.length > 0) || item.expectTagCounts) {
 		const expectTags = item.expectTags ?? [];
 		const seen = [...tags.keys()];
-		const short = Object.entries(item.expectTagCounts ?? {}).filter(([t, n]) => (tags.get(t) ?? 0) < n).map(([t, n]) => `${t} ×${tags.get(t) ?? 0} (expected ≥ ${n})`);
+		const counts = await expectedTagCounts(ctx, item.expectTagCounts ?? {});
+		const short = counts.filter((c) => !c.ok(tags.get(c.tag) ?? 0)).map((c) => `${c.tag} ×${tags.get(c.tag) ?? 0} (expected ${c.text})`);
 		const missing = [...expectTags.filter((t) => !tags.has(t)), ...short];
 		const order = expectTags.filter((t) => tags.has(t)).map((t) => seen.indexOf(t));
 		const inOrder = order.every((v, i) => i === 0 || v >= order[i - 1]!);
 		const ok = missing.length === 0 && inOrder && !outputTail.some((l) => /^(ERROR|FATAL):/.test(l.trim()));
 		return {
 			ok,
-			evidence: {command: shown, exitCode: 0, outputTail, expected: `exit 0, no ERROR; tags in order: ${expectTags.join(', ')}${Object.entries(item.expectTagCounts ?? {}).map(([t, n]) => `; ${t} ×${n}`).join('')} (BEGIN/COMMIT come from --single-transaction)`, actual: `exit 0, tags: ${tagSummary}`, details},
+			evidence: {command: shown, exitCode: 0, outputTail, expected: `exit 0, no ERROR; tags in order: ${expectTags.join(', ')}${counts.map((c) => `; ${c.tag} ×${c.text}`).join('')} (BEGIN/COMMIT come from --single-transaction)`, actual: `exit 0, tags: ${tagSummary}`, details},
 			...(ok ? {} : {error: `The psql output does not show the expected command tags: ${missing.length > 0 ? `missing ${missing.join(', ')}` : 'out of order'}.`}),
 		};
 	}
 	return {ok: true, evidence: {command: shown, exitCode: 0, outputTail, expected: 'exit code 0, no ERROR', actual: `exit 0${tagSummary ? `, tags: ${tagSummary}` : ''}`, details}};
+}
+
+type TagExpectation = {readonly tag: string; readonly text: string; readonly ok: (count: number) => boolean};
+
+/** Each expected tag count: a fixed minimum, or exactly what a catalog query measures now (one per table), with the plan's figure beside it. */
+async function expectedTagCounts(ctx: ExecContext, wanted: Readonly<Record<string, TagCount>>): Promise<TagExpectation[]> {
+	const out: TagExpectation[] = [];
+	for (const [tag, want] of Object.entries(wanted)) {
+		if (typeof want === 'number') {
+			out.push({tag, text: `≥ ${want}`, ok: (n) => n >= want});
+			continue;
+		}
+		const {rows} = await ctx.client.query(want.sql);
+		const measured = Number(Object.values((rows[0] ?? {}) as Record<string, unknown>)[0] ?? Number.NaN);
+		out.push({tag, text: `${measured}, one per ${want.label}${want.plan ? ` (plan: ${want.plan})` : ''}`, ok: (n) => n === measured});
+	}
+	return out;
 }
