@@ -128,13 +128,15 @@ async function resolveParams(
 	const values: unknown[] = [];
 	const records: ParamRecord[] = [];
 	for (const [i, param] of query.params.entries()) {
-		const value = 'from' in param ? await lookUp(client, query, param, i + 1, cache, timeoutMs, where) : param.value;
+		const looked = 'from' in param ? await lookUp(client, query, param, i + 1, cache, timeoutMs, where) : param.value;
+		const empty = isNoSampleRow(looked);
+		const value = empty ? looked.value : looked;
 		values.push(value);
 		records.push({
 			index: i + 1,
 			...(param.label === undefined ? {} : {label: param.label}),
-			source: 'from' in param ? 'database' : 'given',
-			display: param.secret ? secretFingerprint(value) : displayValue(value),
+			source: empty ? 'no-sample-row' : 'from' in param ? 'database' : 'given',
+			display: param.secret && !empty ? secretFingerprint(value) : displayValue(value),
 		});
 	}
 	return {values, records};
@@ -151,8 +153,11 @@ async function lookUp(
 ): Promise<unknown> {
 	if (cache.has(param.from)) return cache.get(param.from);
 	let rows: unknown[][];
+	let fields: readonly {dataTypeID: number}[] = [];
 	try {
-		rows = await readOnly(client, timeoutMs, undefined, async () => (await extended<unknown[]>(client, param.from, [], 'array')).rows as unknown as unknown[][]);
+		const result = await readOnly(client, timeoutMs, undefined, async () => extended<unknown[]>(client, param.from, [], 'array'));
+		rows = result.rows as unknown as unknown[][];
+		fields = result.fields;
 	} catch (error) {
 		throw new UserError(
 			`Baseline query \`${query.id}\` takes $${index} from \`${param.from}\`, which failed on ${where}: ${errorMessage(error)}. Fix that SQL in the plan file, or give the value directly (params: [{value: …}]).`,
@@ -161,13 +166,40 @@ async function lookUp(
 	}
 	const value = rows[0]?.[0];
 	if (value === undefined || value === null) {
-		throw new UserError(
-			`Baseline query \`${query.id}\` takes $${index}${param.label ? ` (${param.label})` : ''} from \`${param.from}\`, which returned no value on ${where}. The database has no suitable row to measure with: give the value directly in the plan file (params: [{value: …}]) or capture the baseline on a database with representative data.`,
-		);
+		// Thin data (an empty staging copy, the customer's empty users table): measure with a
+		// value of the same type that matches nothing. The plan and its cost are still measured,
+		// the same way before and after, so a plan change (an index lost) still shows.
+		const type = fields[0]?.dataTypeID;
+		const none = NOTHING_MATCHES[type ?? -1];
+		if (none === undefined) {
+			throw new UserError(
+				`Baseline query \`${query.id}\` takes $${index}${param.label ? ` (${param.label})` : ''} from \`${param.from}\`, which returned no value on ${where}, and its type (oid ${type ?? 'unknown'}) has no value the runbook can use to match nothing. Give the value directly in the plan file (params: [{value: …}]).`,
+			);
+		}
+		const placeholder: NoSampleRow = {noSampleRow: true, value: none};
+		cache.set(param.from, placeholder);
+		return placeholder;
 	}
 	cache.set(param.from, value);
 	return value;
 }
+
+/** A parameter looked up in the database that found no row: `value` matches nothing. */
+type NoSampleRow = {readonly noSampleRow: true; readonly value: unknown};
+
+function isNoSampleRow(value: unknown): value is NoSampleRow {
+	return typeof value === 'object' && value !== null && (value as Partial<NoSampleRow>).noSampleRow === true;
+}
+
+/** Per type oid, a value no real row holds: the nil uuid, a text no token looks like, a negative id. */
+const NOTHING_MATCHES: Readonly<Record<number, unknown>> = {
+	2950: '00000000-0000-0000-0000-000000000000',
+	25: 'runbook:no-matching-row',
+	1043: 'runbook:no-matching-row',
+	20: -1,
+	23: -1,
+	21: -1,
+};
 
 async function explainOnce(client: ClientBase, query: BaselineQuery, values: unknown[]): Promise<ExplainSummary> {
 	const result = await extended<{'QUERY PLAN': unknown}>(client, `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) ${query.sql}`, values);
@@ -282,6 +314,13 @@ export async function captureBaseline(options: CaptureOptions): Promise<Baseline
 		const relations = [...new Set(results.flatMap((q) => q.scans.map((s) => s.relation)))].sort();
 		const ranAs = await describeRole(client, options.appRole, relations, timeoutMs);
 		const warnings: string[] = [];
+		for (const q of results) {
+			for (const p of q.params.filter((r) => r.source === 'no-sample-row')) {
+				warnings.push(
+					`${q.id}: the database has no row to take $${p.index}${p.label ? ` (${p.label})` : ''} from, so it was measured with ${p.display}, which matches nothing: the plan and its cost are measured (and compared before/after), the rows it returns are not.`,
+				);
+			}
+		}
 		if (ranAs.rlsBypass !== null) {
 			const why = ranAs.rlsBypass === 'owner' ? `owns ${ranAs.ownsRelations.join(', ')}` : `is ${ranAs.rlsBypass === 'superuser' ? 'a superuser' : 'BYPASSRLS'}`;
 			warnings.push(

@@ -31,7 +31,8 @@ export type ParamRecord = {
 	/** 1 for $1. */
 	readonly index: number;
 	readonly label?: string;
-	readonly source: 'database' | 'given';
+	/** `no-sample-row`: the database had no row to take it from; a value that matches nothing was used. */
+	readonly source: 'database' | 'given' | 'no-sample-row';
 	/** The value as text, or `sha256:ab12cd34…` for a secret. */
 	readonly display: string;
 };

@@ -61,6 +61,8 @@ export const OPTIONS = {
 	'app-role': {flags: '--app-role <role>', description: 'baselines and RLS checks as the application role (owners bypass RLS)', env: 'RUNBOOK_APP_ROLE'},
 	'app-url': {flags: '--app-url <url>', description: 'application checks; the token comes from APP_TOKEN, never shown or stored', env: 'APP_BASE_URL'},
 	'org-id': {flags: '--org-id <id>', description: 'the organisation the registration steps use'},
+	'project-ref': {flags: '--project-ref <ref>', description: "the project Step 3 registers the Railway databases for; default: the plan's rule, the single project of organization lancio", env: 'RUNBOOK_PROJECT_REF'},
+	migrations: {flags: '--migrations <dir>', description: "run the plan's migration files from this directory (say, the customer's own) instead of sql/; every check stays the same", defaultText: 'sql/'},
 	'test-database-url': {flags: '--test-database-url <url>', description: 'where the test restore goes', env: 'TEST_DATABASE_URL'},
 	'window-start': {flags: '--window-start <HH:MM>', description: 'UTC start of the window'},
 	'window-end': {flags: '--window-end <HH:MM>', description: 'UTC end of the window (GO condition: an hour of troubleshooting left)', env: 'RUNBOOK_WINDOW_END'},
@@ -93,6 +95,8 @@ export const SETTING_OPTIONS = [
 	'app-role',
 	'app-url',
 	'org-id',
+	'project-ref',
+	'migrations',
 	'test-database-url',
 	'window-start',
 	'window-end',
@@ -237,6 +241,8 @@ export type CliOptions = {
 	readonly retryDelayMs: number;
 	readonly appRole?: string;
 	readonly appUrl?: string;
+	/** --migrations DIR: the plan's `file:` names resolve against DIR (the customer's own files). */
+	readonly migrationsDir?: string;
 	readonly testDatabaseUrl?: string;
 	readonly named: Readonly<Record<string, string | undefined>>;
 	readonly reason?: string;
@@ -445,6 +451,7 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 		'approved-by': v('approved-by'),
 		'org-id': v('org-id'),
 		'app-url': v('app-url'),
+		'project-ref': v('project-ref'),
 	};
 	const scaleText = v('scale');
 	const scale = scaleText === undefined ? 1 : Number(scaleText);
@@ -464,12 +471,14 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 	const pgBin = v('pg-bin');
 	const outDir = v('out');
 	const rehearsalFile = v('rehearsal');
+	const migrations = v('migrations');
 	return {
 		command,
 		positionals: args,
 		planFile: path.resolve(v('plan') ?? path.join(projectRoot, 'runbook', 'migration-006.yaml')),
 		...(databaseUrl ? {databaseUrl} : {}),
 		...(stateDir ? {stateDir: path.resolve(stateDir)} : {}),
+		...(migrations ? {migrationsDir: path.resolve(migrations)} : {}),
 		resume: flag('resume'),
 		fresh: flag('fresh'),
 		// --json is non-interactive by nature.

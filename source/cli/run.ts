@@ -35,7 +35,10 @@ async function confirmSettingChanges(changes: string): Promise<void> {
 import type {EngineEvent, RunState} from '../engine/types.js';
 
 export function loadPlanForCli(options: CliOptions): LoadedPlan {
-	return loadPlan(options.planFile, {actions: ACTION_NAMES});
+	if (options.migrationsDir && !existsSync(options.migrationsDir)) {
+		throw new UserError(`--migrations ${options.migrationsDir} does not exist. Give the directory that holds the migration files (the plan's file: names are looked up there), or leave the flag out to run the runbook's own sql/.`);
+	}
+	return loadPlan(options.planFile, {actions: ACTION_NAMES, ...(options.migrationsDir ? {sqlDir: options.migrationsDir} : {})});
 }
 
 function serviceSecrets(env: Readonly<Record<string, string | undefined>>): string[] {

@@ -32,6 +32,7 @@ import type {EngineEvent, GateConditionState, RunState, RunStatus, Waiting} from
 import {UserError, errorMessage} from '../errors.js';
 import {onPath} from '../proc/which.js';
 import {isSkippable} from '../plan/skippable.js';
+import {resolveProject} from '../railway/project.js';
 
 export {isSkippable};
 import {executorFor, reconcileInterrupted, runRestore, actionRequirement} from './executors/index.js';
@@ -143,6 +144,25 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	};
 
 	const now = () => new Date();
+	/** The settings items see: the CLI's, plus the project resolved from the plan's rule (`project-ref`). */
+	let settings: RunSettings = options.settings;
+
+	/**
+	 * Resolves the plan's project rule before any item runs, so a wrong or
+	 * ambiguous project stops the window before the backup, let alone a
+	 * migration. Without platform.projects there is nothing to resolve: the
+	 * prerequisite checks then fail with their own evidence.
+	 */
+	async function resolvePlanProject(): Promise<void> {
+		const rule = plan.plan.project;
+		if (!rule) return;
+		const {rows} = await client.query<{present: boolean}>(`SELECT to_regclass('platform.projects') IS NOT NULL AND to_regclass('platform.organizations') IS NOT NULL AS present`);
+		if (!rows[0]?.present) return;
+		const resolution = await resolveProject(client, rule, options.settings.options['project-ref']);
+		store.append({type: 'data', key: 'project', value: resolution.ok ? {...resolution.project, rule: resolution.rule} : {rule: resolution.rule, candidates: resolution.candidates}});
+		if (!resolution.ok) throw new Stop('stopped-at-gate', resolution.message);
+		settings = {...options.settings, options: {...options.settings.options, 'project-ref': resolution.project.ref}};
+	}
 
 	async function execute(entry: PlanEntry, attempt: number): Promise<Outcome & {startedAt: Date; endedAt: Date}> {
 		const item = entry.item;
@@ -157,7 +177,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 			get client() {
 				return client;
 			},
-			settings: options.settings,
+			settings,
 			runId,
 			executionId,
 			attempt,
@@ -447,6 +467,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		try {
 			await settlePrevious();
 			await reconcile();
+			if (!options.rollbackOnly) await resolvePlanProject();
 			const inProgress = store.current.data['rollback-in-progress'] as {level: number; reason: string} | null | undefined;
 			if (options.rollbackOnly) await runRollback(options.rollbackOnly.level, options.rollbackOnly.reason, true);
 			if (inProgress) await runRollback(inProgress.level, inProgress.reason);

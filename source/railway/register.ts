@@ -19,10 +19,10 @@ import {withTargetOrClient} from '../db/connect.js';
 import {redact, type Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {parseServiceUrl, type ServiceType, type ServiceUrl} from './parse-url.js';
+import {DEFAULT_PROJECT_RULE, resolveProject} from './project.js';
 
 export const RAILWAY_REDIS_NAME = 'Railway Redis';
 export const RAILWAY_MONGODB_NAME = 'Railway MongoDB';
-export const DEFAULT_PROJECT_REF = 'lancio-studio';
 
 export type RegisterInput = {
 	/** A connected client, or a target to connect to. */
@@ -33,7 +33,7 @@ export type RegisterInput = {
 	 * BEGIN/COMMIT/ROLLBACK is issued and the checks see the uncommitted rows.
 	 */
 	readonly transaction?: 'own' | 'caller';
-	/** The project whose placeholder rows are registered (default `lancio-studio`). */
+	/** The project whose placeholder rows are registered (default: the plan's rule, the single project of organization `lancio`). */
 	readonly projectRef?: string;
 	/** REDIS_URL. */
 	readonly redisUrl: string;
@@ -147,18 +147,6 @@ type RowState = {
 	ssl_enabled: boolean | null;
 	config_matches: boolean;
 };
-
-async function lookUpProject(client: pg.ClientBase, ref: string): Promise<string> {
-	const {rows} = await client.query<{id: string}>('SELECT id::text AS id FROM platform.projects WHERE ref = $1', [ref]);
-	if (rows.length !== 1) {
-		throw new UserError(
-			rows.length === 0
-				? `No project with ref \`${ref}\` exists in platform.projects, so the Railway databases cannot be registered. Check that migration 004 was applied (it creates the Lancio Studio project, ref lancio-studio) or give the right project ref.`
-				: `${rows.length} projects have ref \`${ref}\` in platform.projects; registration needs exactly one. Fix the duplicate refs before registering.`,
-		);
-	}
-	return rows[0]!.id;
-}
 
 async function registerOne(client: pg.ClientBase, projectId: string, projectRef: string, want: Wanted): Promise<RegistrationAction> {
 	const {rows} = await client.query<RowState>(
@@ -339,16 +327,18 @@ async function verify(
 
 /** Registers REDIS_URL (and MONGODB_URL when given) into the placeholder rows, then verifies. */
 export async function registerRailwayDatabases(input: RegisterInput): Promise<RegistrationResult> {
-	const projectRef = input.projectRef ?? DEFAULT_PROJECT_REF;
 	const wanted = parseWanted(input);
 	const secrets = [...new Set(wanted.flatMap((w) => w.url.secrets))].sort((a, b) => b.length - a.length);
 	return withTargetOrClient(input.client, 'runbook-register', async (client) => {
+		const resolution = await resolveProject(client, DEFAULT_PROJECT_RULE, input.projectRef);
+		if (!resolution.ok) throw new UserError(resolution.message);
+		const projectRef = resolution.project.ref;
 		const actions = new Map<string, RegistrationAction>();
 		const own = input.transaction !== 'caller';
 		let projectId: string;
 		if (own) await client.query('BEGIN');
 		try {
-			projectId = await lookUpProject(client, projectRef);
+			projectId = resolution.project.id;
 			for (const want of wanted) actions.set(want.name, await registerOne(client, projectId, projectRef, want));
 			if (own) await client.query('COMMIT');
 		} catch (error) {

@@ -119,14 +119,29 @@ describe('captureBaseline', () => {
 		expect((error as UserError).message).toContain('The application role `no_such_role` given for the "before" baseline does not exist');
 	});
 
-	test('explains a parameter query that finds no row', async () => {
+	test('measures a parameter query that finds no row with a value that matches nothing, and says so', async () => {
+		const result = await captureBaseline({
+			target: db.target,
+			label: 'before',
+			queries: [{id: 'nothing', title: 'No row', sql: 'SELECT * FROM platform.users WHERE id = $1', params: [{from: 'SELECT id FROM platform.users WHERE false', label: 'user id'}]}],
+		});
+		const q = result.queries[0]!;
+		expect(q.params).toEqual([{index: 1, label: 'user id', source: 'no-sample-row', display: '00000000-0000-0000-0000-000000000000'}]);
+		expect(q.rows).toBe(0);
+		expect(q.planShape).toMatch(/Index Scan using users_pkey on platform\.users/);
+		expect(result.warnings).toContain(
+			'nothing: the database has no row to take $1 (user id) from, so it was measured with 00000000-0000-0000-0000-000000000000, which matches nothing: the plan and its cost are measured (and compared before/after), the rows it returns are not.',
+		);
+	});
+
+	test('a parameter query that finds no row, of a type with no value that matches nothing, is explained', async () => {
 		const error = await captureBaseline({
 			target: db.target,
 			label: 'before',
-			queries: [{id: 'nothing', title: 'No row', sql: 'SELECT * FROM platform.users WHERE id = $1', params: [{from: 'SELECT id FROM platform.users WHERE false'}]}],
+			queries: [{id: 'nothing', title: 'No row', sql: 'SELECT * FROM platform.users WHERE created_at = $1', params: [{from: 'SELECT created_at FROM platform.users WHERE false'}]}],
 		}).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(UserError);
-		expect((error as UserError).message).toContain('Baseline query `nothing` takes $1 from `SELECT id FROM platform.users WHERE false`, which returned no value');
+		expect((error as UserError).message).toContain('Baseline query `nothing` takes $1 from `SELECT created_at FROM platform.users WHERE false`, which returned no value');
 	});
 
 	test('cannot change data even when a plan query writes', async () => {

@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-	await resetPlaceholders(client);
+	await resetPlaceholders(db.target);
 });
 
 async function healthRows(): Promise<HealthRow[]> {
@@ -44,7 +44,7 @@ describe('checkRegisteredDatabases against registered rows', () => {
 	it('probes the registered URLs and records healthy Redis and unreachable MongoDB', async () => {
 		const mongoPort = await freePort();
 		await registerRailwayDatabases({client, redisUrl, mongoUrl: `mongodb://mongo:Mg-pw-31@127.0.0.1:${mongoPort}/lancio?directConnection=true`});
-		const results = await checkRegisteredDatabases({target: client, projectRef: 'lancio-studio', timeoutMs: 500});
+		const results = await checkRegisteredDatabases({target: client, projectRef: 'blackwhale-prod', timeoutMs: 500});
 		expect(results.map((r) => [r.name, r.type, r.status, r.outcome, r.error ?? null, r.urlSource, r.recorded])).toEqual([
 			['Railway MongoDB', 'mongodb', 'unhealthy', 'refused', `MongoDB at 127.0.0.1:${mongoPort}: connection refused (nothing listens on that host and port)`, 'registered', true],
 			['Railway Redis', 'redis', 'healthy', 'healthy', null, 'registered', true],

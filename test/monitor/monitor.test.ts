@@ -27,7 +27,7 @@ beforeAll(async () => {
 	await applySqlFiles(db.target, ['006_add_platform_databases_table.sql']);
 	await db.query(
 		`INSERT INTO platform.databases (project_id, name, type, host, port, connection_string, status)
-		 SELECT p.id, 'Railway Redis', 'redis', 'redis.railway.internal', 6379, $1, 'active' FROM platform.projects p WHERE p.ref = 'lancio-studio'`,
+		 SELECT p.id, 'Railway Redis', 'redis', 'redis.railway.internal', 6379, $1, 'active' FROM platform.projects p WHERE p.ref = 'blackwhale-prod'`,
 		[SECRET_URL],
 	);
 	// What 006's RLS step does: a permissive policy and RLS on every platform table.

@@ -1,7 +1,5 @@
 /** Applies the three 006 migrations to a test database with the real psql, one transaction each. */
-import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import type pg from 'pg';
 import type {Target} from '../../source/db/target.js';
 import {runPsql} from '../../source/proc/psql.js';
 import {sqlDir} from '../../source/sandbox/prepare.js';
@@ -19,8 +17,13 @@ export async function applySql(target: Target, files: readonly string[]): Promis
 	}
 }
 
-/** Puts the placeholder rows back as 006_register leaves them (the file's text, run on an open client). */
-export async function resetPlaceholders(client: pg.ClientBase): Promise<void> {
-	const text = await readFile(path.join(sqlDir, '006_register_railway_databases.sql'), 'utf8');
-	await client.query(`BEGIN; DELETE FROM platform.databases; ${text}; COMMIT;`);
+/** Puts the placeholder rows back as 006_register leaves them: the file itself, run by psql after a DELETE in the same transaction. */
+export async function resetPlaceholders(target: Target): Promise<void> {
+	const result = await runPsql({
+		target,
+		steps: [{command: 'DELETE FROM platform.databases'}, {file: path.join(sqlDir, '006_register_railway_databases.sql')}],
+		singleTransaction: true,
+		quiet: true,
+	});
+	if (result.exitCode !== 0) throw new Error(`resetting the placeholders failed (${result.exitCode}):\n${result.tail.map((l) => l.line).join('\n')}`);
 }

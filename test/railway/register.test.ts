@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-	await resetPlaceholders(client);
+	await resetPlaceholders(db.target);
 });
 
 async function query<T>(sql: string): Promise<T[]> {
@@ -56,7 +56,7 @@ describe('registerRailwayDatabases against 006 on a real PostgreSQL', () => {
 
 	it('leaves platform.projects intact (the SQL in the password never runs)', async () => {
 		await registerRailwayDatabases({client, redisUrl: REDIS_URL, mongoUrl: MONGO_URL});
-		const [count] = await query<{n: number}>(`SELECT count(*)::int AS n FROM platform.projects WHERE ref = 'lancio-studio'`);
+		const [count] = await query<{n: number}>(`SELECT count(*)::int AS n FROM platform.projects WHERE ref = 'blackwhale-prod'`);
 		expect(count?.n).toBe(1);
 	});
 
@@ -170,7 +170,7 @@ describe('registerRailwayDatabases against 006 on a real PostgreSQL', () => {
 	it('refuses a project ref that does not exist, changing nothing', async () => {
 		const error = await registerRailwayDatabases({client, projectRef: 'no-such-project', redisUrl: REDIS_URL}).catch((e: unknown) => e);
 		const stored = await rows();
-		expect([error instanceof UserError, (error as Error).message.startsWith('No project with ref `no-such-project` exists'), stored.map((r) => r.status)]).toEqual([
+		expect([error instanceof UserError, (error as Error).message.startsWith('The Railway databases are registered for the project with ref `no-such-project` (--project-ref), but platform.projects has no such project.'), stored.map((r) => r.status)]).toEqual([
 			true,
 			true,
 			['inactive', 'inactive'],
@@ -180,7 +180,7 @@ describe('registerRailwayDatabases against 006 on a real PostgreSQL', () => {
 	it('refuses when the placeholder rows are missing and says to apply 006_register first', async () => {
 		await client.query('DELETE FROM platform.databases');
 		await expect(registerRailwayDatabases({client, redisUrl: REDIS_URL})).rejects.toThrow(
-			'The placeholder row `Railway Redis` (type redis) of project `lancio-studio` is missing from platform.databases. Apply 006_register_railway_databases.sql first (it inserts the inactive placeholders), then register again.',
+			'The placeholder row `Railway Redis` (type redis) of project `blackwhale-prod` is missing from platform.databases. Apply 006_register_railway_databases.sql first (it inserts the inactive placeholders), then register again.',
 		);
 	});
 

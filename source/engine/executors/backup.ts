@@ -83,6 +83,16 @@ async function platformTables(ctx: ExecContext): Promise<string[]> {
 	return rows.map((r) => r.name);
 }
 
+/** The database's own data: main-fork and TOAST pages of every user table (catalogs excluded). */
+async function dataBytes(ctx: ExecContext): Promise<number> {
+	const {rows} = await ctx.client.query<{bytes: string}>(
+		`SELECT coalesce(sum(pg_relation_size(c.oid) + CASE WHEN c.reltoastrelid <> 0 THEN pg_relation_size(c.reltoastrelid) ELSE 0 END), 0)::bigint AS bytes
+		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'`,
+	);
+	return Number(rows[0]?.bytes ?? 0);
+}
+
 /** `with.checks`: which of the verification's named checks this item asserts (default: all). */
 export async function runVerifyBackup(ctx: ExecContext): Promise<Outcome> {
 	const info = backupInfo(ctx);
@@ -91,7 +101,7 @@ export async function runVerifyBackup(ctx: ExecContext): Promise<Outcome> {
 	const key = `${info.file}:${info.sha256}`;
 	let result = verifyCache.get(key);
 	if (!result) {
-		result = await verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, signal: ctx.signal});
+		result = await verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), dataBytes: await dataBytes(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, signal: ctx.signal});
 		verifyCache.set(key, result);
 	}
 	const checks = [...result.checks];

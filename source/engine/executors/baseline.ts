@@ -25,11 +25,19 @@ export async function runBaselineItem(ctx: ExecContext): Promise<Outcome> {
 		onProgress: (p) => ctx.progress(`${p.queryId}: ${p.phase} ${p.run}/${p.of}`),
 	});
 	ctx.setData(`baseline-${item.label}`, result);
-	const lines = result.queries.map((q) => `${q.id}: median ${q.medianMs.toFixed(3)} ms (p95 ${q.p95Ms.toFixed(3)}, min ${q.minMs.toFixed(3)}, max ${q.maxMs.toFixed(3)}), ${q.planShape}`);
+	const lines = [
+		...result.queries.map((q) => `${q.id}: median ${q.medianMs.toFixed(3)} ms (p95 ${q.p95Ms.toFixed(3)}, min ${q.minMs.toFixed(3)}, max ${q.maxMs.toFixed(3)}), ${q.planShape}${q.params.some((p) => p.source === 'no-sample-row') ? ' (no sample row: measured with a value that matches nothing)' : ''}`),
+		...result.warnings,
+	];
 	for (const l of lines) ctx.output(l);
 	const ranAs = `${result.ranAs.role}${result.ranAs.rlsBypass ? ` (bypasses RLS: ${result.ranAs.rlsBypass} — pass --app-role for a meaningful baseline)` : ' (RLS applies)'}`;
 	if (!item.compare) {
-		return {ok: true, evidence: {command: `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) × ${result.warmups} warm-up + ${result.runs} runs per query, as ${ranAs}`, expected: `${result.queries.length} queries measured`, actual: lines.join('; '), outputTail: lines, details: {ranAs: result.ranAs}}};
+		const thin = result.queries.filter((q) => q.params.some((p) => p.source === 'no-sample-row')).map((q) => q.id);
+		return {
+			ok: true,
+			evidence: {command: `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) × ${result.warmups} warm-up + ${result.runs} runs per query, as ${ranAs}`, expected: `${result.queries.length} queries measured`, actual: lines.join('; '), outputTail: lines, details: {ranAs: result.ranAs}},
+			...(thin.length > 0 ? {note: `no sample row for ${thin.join(', ')}: measured with a parameter that matches nothing`} : {}),
+		};
 	}
 	const before = ctx.state().data['baseline-before'] as BaselineResult | undefined;
 	if (!before) {

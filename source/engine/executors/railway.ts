@@ -84,8 +84,10 @@ export async function runRegister(ctx: ExecContext): Promise<Outcome> {
 		if (!vars.redis) {
 			return {ok: false, evidence: {expected: 'REDIS_URL set', actual: 'not set'}, error: 'REDIS_URL is not set, so Railway Redis cannot be registered. Set it and retry.'};
 		}
+		const projectRef = ctx.settings.options['project-ref'];
 		result = await registerRailwayDatabases({
 			client: ctx.client,
+			...(projectRef ? {projectRef} : {}),
 			redisUrl: vars.redis.raw,
 			...(vars.mongo ? {mongoUrl: vars.mongo.raw} : {}),
 		});
@@ -111,8 +113,10 @@ export async function runRegister(ctx: ExecContext): Promise<Outcome> {
 
 export async function runHealthCheck(ctx: ExecContext): Promise<Outcome> {
 	const vars = await variables(ctx);
+	const projectRef = ctx.settings.options['project-ref'];
 	const rows = await checkRegisteredDatabases({
 		target: ctx.client,
+		...(projectRef ? {projectRef} : {}),
 		...(vars.redisProbe ? {redisUrl: vars.redisProbe.raw} : {}),
 		timeoutMs: Number(withOf(ctx)['timeoutMs'] ?? 3000),
 	});
