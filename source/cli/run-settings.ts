@@ -45,7 +45,7 @@ function withoutPassword(url: string): string {
 }
 
 const DURATIONS = new Set<SettingName>(['lock-timeout', 'retry-delay', 'statement-timeout']);
-const PATHS = new Set<SettingName>(['backup-dir', 'server-log']);
+const PATHS = new Set<SettingName>(['backup-dir', 'server-log', 'migrations']);
 const URLS = new Set<SettingName>(['test-database-url', 'app-url']);
 
 /** The value as recorded: paths absolute, URLs without passwords. */
@@ -77,6 +77,8 @@ export function effectiveSettings(options: CliOptions, stateDir: string): Record
 		'app-role': options.appRole,
 		'app-url': options.appUrl,
 		'org-id': options.named['org-id'],
+		'project-ref': options.named['project-ref'],
+		migrations: options.migrationsDir,
 		'test-database-url': options.testDatabaseUrl,
 		'window-start': options.named['window-start'],
 		'window-end': options.named['window-end'],

@@ -100,7 +100,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			requireTerminal('`runbook run` without --yes', 'Without a terminal use `runbook run --yes` (with --confirm all --go to pass manual items and the GO gate, --json for NDJSON events), and `runbook status` to read a run once.');
 		}
 	}
-	const plan = loadPlanForCli(options);
+	let plan = loadPlanForCli(options);
 	const log = (line: string) => process.stderr.write(`${line}\n`);
 	const isSandbox = !options.databaseUrl;
 	// A rehearsal on the sandbox starts over unless --resume; a real target never silently starts over.
@@ -139,6 +139,8 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			recordChanges(stateDir, recorded, resumed.changes);
 			settingsNote = `settings changed on resume, confirmed by the operator: ${changes}`;
 		}
+		// A resumed run applies the files it started with (--migrations is one of its settings).
+		if (resumed.options.migrationsDir !== options.migrationsDir) plan = loadPlanForCli(resumed.options);
 		options = resumed.options;
 		log(`settings: those the run started with (${path.join(stateDir, SETTINGS_FILE)})`);
 	} else {
