@@ -218,11 +218,13 @@ function checkCompression(format: BackupFormat, compression: number | undefined)
 /** The snapshot pg_dump will dump, held open (and counted) on our own connection until the dump ends. */
 type HeldSnapshot = {readonly id: string; readonly counts: Promise<TableCount[]>; readonly sizes: readonly TableSize[]};
 
-async function holdSnapshot(client: pg.Client, countRows: boolean, schemas?: readonly string[]): Promise<HeldSnapshot> {
+async function holdSnapshot(client: pg.Client, countRows: boolean, lockWaitTimeoutMs: number, schemas?: readonly string[]): Promise<HeldSnapshot> {
 	await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 	const {rows} = await client.query<{id: string}>('SELECT pg_export_snapshot() AS id');
 	// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
 	await client.query('SET LOCAL row_security = off');
+	// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
+	await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockWaitTimeoutMs}ms`]);
 	const sizes = await tableSizesWith(client, schemas);
 	const counts = countRows ? countRowsWith(client, schemas) : Promise.resolve([]);
 	// Avoid an unhandled rejection while the dump runs; the error is rethrown when awaited.
@@ -289,7 +291,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 
 	try {
 		return await withClient(target, 'runbook-backup', async (client) => {
-			const snapshot = await holdSnapshot(client, options.countRows ?? true, options.schemas);
+			const snapshot = await holdSnapshot(client, options.countRows ?? true, lockWaitTimeoutMs, options.schemas);
 			// Before any table finishes, compressed output is guessed at 0.3 file bytes per catalog byte (MEASUREMENTS: 1 GB → 248 MB at -Z1).
 			tracker = new DumpProgressTracker(snapshot.sizes, format === 'plain' || compression === 0 ? 1 : 0.3);
 			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, snapshot: snapshot.id, schemas: options.schemas});

@@ -90,6 +90,22 @@ export function statusJson(plan: LoadedPlan, state: RunState, now = Date.now()) 
 		clock: {label: clock.label, ...(clock.t0Ms === undefined ? {} : {t0: new Date(clock.t0Ms).toISOString()}), t0Actual: clock.t0Actual},
 		...(state.waiting ? {waiting: {itemId: state.waiting.itemId, reason: state.waiting.reason, prompt: state.waiting.prompt}} : {}),
 		items,
+		// What the run created on the server and the disk (issue 15): open ones are still there.
+		resources: Object.values(state.resources ?? {}).map((r) => ({
+			id: r.id,
+			kind: r.kind,
+			name: r.name,
+			purpose: r.purpose,
+			status: r.status,
+			holdsData: Boolean(r.holdsData),
+			...(r.server ? {server: r.server} : {}),
+			...(r.bytes === undefined ? {} : {bytes: r.bytes}),
+			...(r.pid === undefined ? {} : {pid: r.pid}),
+			...(r.itemId ? {itemId: r.itemId} : {}),
+			registeredAt: r.registeredAt,
+			...(r.releasedAt ? {releasedAt: r.releasedAt} : {}),
+			...(r.how ? {how: r.how} : {}),
+		})),
 		timeline: timelineRows(plan.plan, state, now).map((row) => ({
 			id: row.id,
 			at: row.at,

@@ -114,14 +114,11 @@ describe('kill -9 at every phase boundary, then --resume', () => {
 		const backups = path.join(stateDir, 'backups');
 		const kills: string[] = [];
 
-		// Backup: pg_dump waits for a table lock the test holds (its pid and session are journaled).
-		const dumpHolder = await holdLock('platform.audit_logs', 'ACCESS EXCLUSIVE');
-		await killWhen(async () => (runningChild('backup.create', 'pg_dump') ? waitingOnLock('runbook-pg_dump') : undefined), 'pg_dump to wait for its lock');
+		// Backup: the moment pg_dump's pid is journaled (the kill lands while it runs: its record is still open).
+		await killWhen(() => (runningChild('backup.create', 'pg_dump') ? true : undefined), 'pg_dump to start');
 		kills.push('backup.create');
 		const orphanDump = runningChild('backup.create', 'pg_dump')!;
 		expect(readdirSync(backups).filter((f) => f.endsWith('.partial'))).toHaveLength(1);
-		await dumpHolder.query('COMMIT');
-		await dumpHolder.end();
 
 		// Test restore: the scratch database exists and pg_restore fills it when the runbook dies (the reproduced bug).
 		await killWhen(() => (runningChild('backup.test-restore', 'pg_restore') ? true : undefined), 'pg_restore of the test restore to start');
@@ -183,10 +180,10 @@ describe('kill -9 at every phase boundary, then --resume', () => {
 		const files = readdirSync(backups);
 		expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 		expect(files.filter((f) => f.endsWith('.dump'))).toHaveLength(1);
-		const state = JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir])).stdout) as {resources: Record<string, {status: string; name: string; kind: string; pid?: number}>};
-		const open = Object.values(state.resources).filter((r) => r.status === 'open');
+		const state = JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir])).stdout) as {resources: Array<{status: string; name: string; kind: string; pid?: number}>};
+		const open = state.resources.filter((r) => r.status === 'open');
 		expect(open).toEqual([]);
-		for (const r of Object.values(state.resources)) if (r.kind === 'process' && r.pid) expect(processAlive(r.pid, r.name)).toBe(false);
+		for (const r of state.resources) if (r.kind === 'process' && r.pid) expect(processAlive(r.pid, r.name)).toBe(false);
 		expect(kills).toHaveLength(8);
 		// Same catalog as the three files applied without interruption.
 		expect(await schemaDump(db.target, {schema: 'platform'})).toBe(await schemaDump(reference.target, {schema: 'platform'}));
