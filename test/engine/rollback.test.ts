@@ -41,6 +41,16 @@ describe('rollback levels on demand', () => {
 		expect(tables[0]!.n).toBe('1');
 	});
 
+	it('rollback --json writes the same refusal as NDJSON events', async () => {
+		const result = await runCli(['rollback', '2', '--json', '--confirm-database', 'not-the-name', ...args]);
+		expect(result.exitCode).toBe(3);
+		const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as {schema: string; version: number; type: string; message?: string});
+		expect(events.every((e) => e.schema === 'runbook.event' && e.version === 1)).toBe(true);
+		expect(events[0]!.type).toBe('run-started');
+		expect(events.at(-1)!.type).toBe('run-stopped');
+		expect(events.at(-1)!.message).toContain(`pass --confirm-database ${db.name}`);
+	});
+
 	it('level 1 drops every policy and disables RLS (the plan\'s two Expected: 0)', async () => {
 		const result = await runCli(['rollback', '1', '--yes', '--reason', 'rehearsal', ...args]);
 		expect(result.stdout).toMatch(/✓ rb1\.policies .*PASS count = 0/);
