@@ -43,6 +43,8 @@ async function main(argv: readonly string[]): Promise<number> {
 			return (await import('./cli/verify-backup.js')).verifyBackupCommand(options);
 		case 'monitor':
 			return (await import('./cli/monitor.js')).monitorCommand(options);
+		case 'conninfo':
+			return (await import('./cli/conninfo.js')).conninfoCommand(options);
 		case 'completion':
 			return (await import('./cli/completion.js')).completionCommand(options);
 		case 'help':

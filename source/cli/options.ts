@@ -15,7 +15,7 @@ import {Argument, Command, CommanderError, Option} from 'commander';
 import {UserError} from '../errors.js';
 import {projectRoot} from '../paths.js';
 
-export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rehearse', 'rollback', 'verify-backup', 'monitor', 'completion', 'help'] as const;
+export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rehearse', 'rollback', 'verify-backup', 'monitor', 'conninfo', 'completion', 'help'] as const;
 export type Command_ = (typeof COMMANDS)[number];
 export type {Command_ as CommandName};
 
@@ -198,6 +198,15 @@ const SPECS: readonly CommandSpec[] = [
 		summary: "the plan's weeks 1–4 monitoring (pg_stat_statements vs the baseline, RLS, encryption, 42501 in the server log)",
 		groups: ['target'],
 		options: ['server-log', 'scale'],
+	},
+	{
+		name: 'conninfo',
+		summary: 'the target as resolved with libpq\'s rules (URL, PG* variables, service, ~/.pgpass, TLS), checked with the driver and with psql',
+		description:
+			"Which database runbook would drive and how: the connection string, PGSERVICE and pg_service.conf, the PG* variables and the password file, resolved once with libpq's rules; the TLS checks sslmode makes; then a connection through the pg driver and one through psql, each saying whom it reached and whether it is encrypted. Exit 0 when both connect, 2 when either cannot.",
+		groups: ['target'],
+		options: ['json'],
+		examples: ['runbook conninfo', 'PGSERVICE=prod runbook conninfo', 'runbook conninfo --database-url "host=db.example.com dbname=app sslmode=verify-full sslrootcert=ca.crt" --json'],
 	},
 	{
 		name: 'sandbox',

@@ -12,6 +12,7 @@ import type {RunSettings} from '../engine/context.js';
 import {existsSync} from 'node:fs';
 import {StateStore, defaultStateRoot, loadState, readJournal, stateDirFor} from '../state/store.js';
 import {parseTarget} from '../db/target.js';
+import {describeTarget, givenSourceOf} from '../db/resolve.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {resolveTarget, type ResolvedTarget} from './target.js';
@@ -102,12 +103,12 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	}
 	let plan = loadPlanForCli(options);
 	const log = (line: string) => process.stderr.write(`${line}\n`);
-	const isSandbox = !options.databaseUrl;
+	const named = describeTarget(options.databaseUrl, process.env, givenSourceOf(options.databaseUrl, process.env));
+	const isSandbox = named === undefined;
 	// A rehearsal on the sandbox starts over unless --resume; a real target never silently starts over.
 	const fresh = options.fresh || (isSandbox && !options.resume && !rollback);
 	const stateRoot = options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot();
-	const preTarget = options.databaseUrl ? parseTarget(options.databaseUrl) : undefined;
-	const stateDir = stateDirForRun(options, plan.plan.id, preTarget?.display ?? 'sandbox');
+	const stateDir = stateDirForRun(options, plan.plan.id, named?.display ?? 'sandbox');
 	const previous = existsSync(stateDir) ? loadState(stateDir).state : undefined;
 	if (previous && previous.lastSeq > 0 && !options.resume && !rollback) {
 		if (fresh) {

@@ -5,7 +5,7 @@
  */
 import {existsSync} from 'node:fs';
 import {readState, defaultStateRoot, stateDirFor} from '../state/store.js';
-import {parseTarget} from '../db/target.js';
+import {describeTarget, givenSourceOf} from '../db/resolve.js';
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../engine/types.js';
 import {runProgress, tClock, timelineRows, formatShortDuration} from '../engine/timeline.js';
@@ -22,7 +22,7 @@ import {requireTerminal} from './terminal.js';
 
 export function locateState(options: CliOptions, plan: LoadedPlan): string {
 	if (options.stateDir) return options.stateDir;
-	const key = options.databaseUrl ? parseTarget(options.databaseUrl).display : 'sandbox';
+	const key = describeTarget(options.databaseUrl, process.env, givenSourceOf(options.databaseUrl, process.env))?.display ?? 'sandbox';
 	return stateDirFor(defaultStateRoot(), plan.plan.id, key);
 }
 
@@ -83,7 +83,7 @@ function hasState(dir: string): boolean {
 export async function statusCommand(options: CliOptions): Promise<number> {
 	const plan = loadPlanForCli(options);
 	const dir = locateState(options, plan);
-	const target = namedTarget(options);
+	const target = await namedTarget(options);
 	if (!hasState(dir) && target) {
 		// No local state (another machine, a colleague's run): the server's ledger says what was applied.
 		const status = await readServerStatus(plan, target);
@@ -101,7 +101,7 @@ export async function reportCommand(options: CliOptions): Promise<number> {
 	const plan = loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	const {state} = requireState(dir);
-	const secrets = [...(options.databaseUrl ? parseTarget(options.databaseUrl).secrets : [])];
+	const secrets = [...(describeTarget(options.databaseUrl, process.env, givenSourceOf(options.databaseUrl, process.env))?.secrets ?? [])];
 	for (const name of ['REDIS_URL', 'REDIS_PUBLIC_URL', 'MONGODB_URL', 'MONGO_URL', 'APP_TOKEN']) if (process.env[name]) secrets.push(process.env[name]!);
 	if (options.json) {
 		const {secrets: _kept, ...input} = redactDeep(buildReportInput({plan, state, secrets, final: true}), sortedSecrets(secrets));

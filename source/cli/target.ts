@@ -8,7 +8,8 @@ import path from 'node:path';
 import {existsSync, rmSync} from 'node:fs';
 import {createHash} from 'node:crypto';
 import os from 'node:os';
-import {parseTarget, type Target} from '../db/target.js';
+import type {Target} from '../db/target.js';
+import {givenSourceOf, resolveConnection} from '../db/resolve.js';
 import {startServer, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
 import {startThrowawayRedis, stopLeftoverRedis, type ThrowawayRedis} from '../sandbox/throwaway-redis.js';
 import {preparePrerequisites} from '../sandbox/prepare.js';
@@ -21,7 +22,7 @@ export type ResolvedTarget = {
 	readonly target: Target;
 	/** The key of the state directory: user@host:port/db, or "sandbox". */
 	readonly key: string;
-	/** Which source chose the target: --database-url, DATABASE_URL or sandbox. */
+	/** Which source chose the target: --database-url, DATABASE_URL, PG* variables, service NAME, or sandbox. */
 	readonly source: string;
 	readonly sandbox?: SandboxServer;
 	/** Environment additions for the rehearsal (REDIS_URL of the throwaway redis-server). */
@@ -42,17 +43,25 @@ export function sandboxDir(stateRoot: string, planId: string): string {
 }
 
 /**
- * The database the command line or the environment names, without starting
- * anything; undefined when nothing names one (then commands that need a
- * database use the sandbox). Read-only commands (status) use this.
+ * The database the command line or the environment names (libpq's rules:
+ * db/resolve.ts), without starting anything; undefined when nothing names
+ * one (then commands that need a database use the sandbox). Read-only
+ * commands (status) use this.
  */
-export function namedTarget(input: {databaseUrl?: string}): Target | undefined {
-	if (!input.databaseUrl) return undefined;
-	return parseTarget(input.databaseUrl, input.databaseUrl === process.env['DATABASE_URL'] ? 'DATABASE_URL' : '--database-url');
+export async function namedTarget(input: {databaseUrl?: string}, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Target | undefined> {
+	return resolveConnection(input.databaseUrl, env, givenSourceOf(input.databaseUrl, env));
 }
 
+/**
+ * The target of a command: libpq's rules over --database-url / DATABASE_URL
+ * (a URL, keyword/value pairs or a database name), PGSERVICE, the PG*
+ * variables and the password file (db/resolve.ts); the sandbox only when
+ * nothing at all names a database.
+ */
 export async function resolveTarget(input: {
 	databaseUrl?: string;
+	/** The environment to resolve from (default process.env). */
+	env?: Readonly<Record<string, string | undefined>>;
 	planId: string;
 	stateRoot?: string;
 	fresh: boolean;
@@ -60,11 +69,9 @@ export async function resolveTarget(input: {
 	log?: (line: string) => void;
 	withRedis?: boolean;
 }): Promise<ResolvedTarget> {
-	if (input.databaseUrl) {
-		const source = input.databaseUrl === process.env['DATABASE_URL'] ? 'DATABASE_URL' : '--database-url';
-		const target = parseTarget(input.databaseUrl, source);
-		return {target, key: target.display, source, env: {}, close: async () => undefined};
-	}
+	const from = input.env ?? process.env;
+	const named = await namedTarget(input, from);
+	if (named) return {target: named, key: named.display, source: named.source.label, env: {}, close: async () => undefined};
 	const dir = sandboxDir(input.stateRoot ?? defaultStateRoot(), input.planId);
 	// A run killed with SIGKILL cannot stop its throwaway redis-server: the next run does.
 	const redisPidFile = path.join(dir, 'redis.pid');

@@ -1,58 +1,96 @@
 /**
- * Connections over `pg`, with the errors a DBA can act on: wrong password,
- * unknown database, unreachable host, TLS required. Messages name the target
- * as user@host:port/db and never carry the password.
+ * Connections over `pg`, made the way libpq makes them (several hosts,
+ * sslmode's fallbacks, target_session_attrs), with the errors a DBA can act
+ * on (connect-failure.ts). Messages name the target as user@host:port/db and
+ * never carry the password.
  */
 import pg from 'pg';
-import type {Target} from './target.js';
-import {redact} from './target.js';
+import type {Target, ConnectAttempt} from './target.js';
 import {UserError} from '../errors.js';
+import {explainFailure, classifyFailure} from './connect-failure.js';
 
-export async function connect(target: Target, applicationName = 'runbook', options: {connectTimeoutMs?: number} = {}): Promise<pg.Client> {
-	const client = new pg.Client(
-		target.clientConfig({application_name: applicationName, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000}),
-	);
+/** A TLS attempt that failed this way lets sslmode=prefer go on without TLS, as libpq does. */
+function tlsFailed(error: unknown): boolean {
+	const kind = classifyFailure(error as {code?: string; message: string});
+	return kind === 'tls-untrusted' || kind === 'tls-hostname' || kind === 'tls-unsupported' || /SSL|TLS|socket disconnected/i.test((error as Error).message ?? '');
+}
+
+/** libpq stops at an authentication failure instead of trying the remaining hosts. */
+function authFailed(error: unknown): boolean {
+	const kind = classifyFailure(error as {code?: string; message: string});
+	return kind === 'auth' || kind === 'no-password';
+}
+
+async function tryAttempt(attempt: ConnectAttempt): Promise<pg.Client> {
+	const client = new pg.Client(attempt.config);
 	// An idle client whose server goes away emits 'error'; without a listener Node would crash.
 	client.on('error', () => undefined);
 	try {
 		await client.connect();
+		return client;
 	} catch (error) {
 		await client.end().catch(() => undefined);
-		throw connectionError(target, error);
+		throw error;
 	}
-	return client;
+}
+
+/** target_session_attrs, checked as libpq checks it once connected. */
+async function sessionMatches(client: pg.Client, attrs: string): Promise<boolean> {
+	if (attrs === 'any') return true;
+	if (attrs === 'read-write' || attrs === 'read-only') {
+		const {rows} = await client.query<{ro: string}>('SHOW transaction_read_only');
+		return (rows[0]?.ro === 'on') === (attrs === 'read-only');
+	}
+	const {rows} = await client.query<{standby: boolean}>('SELECT pg_is_in_recovery() AS standby');
+	return rows[0]?.standby === (attrs === 'standby');
+}
+
+/**
+ * Connects with libpq's rules: each host in turn; per host TLS then plain for
+ * sslmode=prefer (plain then TLS for allow); an authentication failure stops
+ * there; target_session_attrs picks among the servers that answered.
+ */
+export async function connect(target: Target, applicationName = 'runbook', options: {connectTimeoutMs?: number} = {}): Promise<pg.Client> {
+	const overrides = {application_name: applicationName, ...(options.connectTimeoutMs === undefined ? {} : {connectionTimeoutMillis: options.connectTimeoutMs})};
+	const wanted = target.params['target_session_attrs'] ?? 'any';
+	const passes = wanted === 'prefer-standby' ? ['standby', 'any'] : [wanted];
+	const failures: Array<{attempt: ConnectAttempt; error: unknown}> = [];
+	for (const attrs of passes) {
+		const attempts = target.attempts(overrides);
+		for (let i = 0; i < attempts.length; i++) {
+			const attempt = attempts[i]!;
+			let client: pg.Client;
+			try {
+				client = await tryAttempt(attempt);
+			} catch (error) {
+				failures.push({attempt, error});
+				if (authFailed(error)) throw connectionError(target, error);
+				const next = attempts[i + 1];
+				// The same host's next attempt (prefer: plain after TLS) only when TLS was what failed.
+				if (next && next.host === attempt.host && attempt.tls && !tlsFailed(error)) i++;
+				continue;
+			}
+			if (await sessionMatches(client, attrs).catch(() => false)) return client;
+			await client.end().catch(() => undefined);
+			// This host answered but is not what target_session_attrs asks for: skip its other attempts.
+			while (attempts[i + 1]?.host === attempt.host) i++;
+			failures.push({attempt, error: Object.assign(new Error(`the server at ${attempt.host.host}:${attempt.host.port} is not ${attrs} (target_session_attrs=${wanted})`), {code: 'SESSION_ATTRS'})});
+		}
+	}
+	// One failure: its reason. Several hosts: each host's last reason.
+	const last = failures[failures.length - 1]?.error ?? new Error('no host to try');
+	if (target.hosts.length > 1) {
+		const perHost = new Map<string, string>();
+		for (const f of failures) perHost.set(`${f.attempt.host.host}:${f.attempt.host.port}`, (f.error as Error).message);
+		const joined = [...perHost].map(([h, m]) => `${h}: ${m}`).join('; ');
+		throw connectionError(target, Object.assign(new Error(joined), {code: (last as {code?: string}).code}));
+	}
+	throw connectionError(target, last);
 }
 
 export function connectionError(target: Target, error: unknown): UserError {
 	const e = error as {code?: string; message?: string};
-	const raw = redact(e.message ?? String(error), target.secrets);
-	let advice: string;
-	switch (e.code) {
-		case '28P01':
-		case '28000':
-			advice = `The server refused the credentials for user \`${target.user}\`. Check the user and password in --database-url / DATABASE_URL (the password is not shown here).`;
-			break;
-		case '3D000':
-			advice = `The database \`${target.database}\` does not exist on ${target.host}:${target.port}. Check the database name at the end of the URL.`;
-			break;
-		case 'ECONNREFUSED':
-			advice = `Nothing accepts connections on ${target.host}:${target.port}. Check the host and port, and that the server is running and reachable from here.`;
-			break;
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			advice = `The host name \`${target.host}\` could not be resolved. Check the host in the URL and this machine's DNS.`;
-			break;
-		case 'ETIMEDOUT':
-			advice = `Connecting to ${target.host}:${target.port} timed out. Check the network path (firewall, VPN) to the server.`;
-			break;
-		default:
-			advice = /timeout/i.test(raw)
-				? `Connecting to ${target.host}:${target.port} timed out. Check the network path (firewall, VPN) to the server.`
-				: /SSL|TLS|pg_hba/i.test(raw)
-					? 'The server requires another TLS or authentication setup: add ?sslmode=require to the URL, or check pg_hba.conf.'
-					: 'Check the URL given with --database-url or DATABASE_URL.';
-	}
-	return new UserError(`Could not connect to ${target.display}: ${raw}. ${advice} Nothing was changed.`, {cause: error});
+	return new UserError(explainFailure(target, {...(e.code ? {code: e.code} : {}), message: e.message ?? String(error)}).message, {cause: error});
 }
 
 export async function withClient<T>(target: Target, applicationName: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -16,7 +16,8 @@ export type ChildLine = {readonly stream: 'stdout' | 'stderr'; readonly line: st
 export type ChildOptions = {
 	readonly file: string;
 	readonly args: readonly string[];
-	readonly env?: Readonly<Record<string, string>>;
+	/** Added to (or, with undefined, removed from) the inherited environment. */
+	readonly env?: Readonly<Record<string, string | undefined>>;
 	readonly cwd?: string;
 	/** Called for each line of output, in arrival order per stream. */
 	readonly onLine?: (line: ChildLine) => void;

@@ -39,11 +39,13 @@ export function psqlArgs(options: PsqlOptions): string[] {
 	return args;
 }
 
-export function psqlEnv(options: Pick<PsqlOptions, 'target' | 'settings' | 'applicationName'>): Record<string, string> {
+export function psqlEnv(options: Pick<PsqlOptions, 'target' | 'settings' | 'applicationName'>): Record<string, string | undefined> {
 	const env = options.target.childEnv();
 	const settings = Object.entries(options.settings ?? {});
 	if (settings.length > 0) {
-		env['PGOPTIONS'] = settings.map(([name, value]) => `-c ${name}=${value.replace(/\s/g, '\\ ')}`).join(' ');
+		// After the target's own options (options= / PGOPTIONS), so the step's settings win for this session.
+		const own = settings.map(([name, value]) => `-c ${name}=${value.replace(/\s/g, '\\ ')}`).join(' ');
+		env['PGOPTIONS'] = env['PGOPTIONS'] ? `${env['PGOPTIONS']} ${own}` : own;
 	}
 	env['PGAPPNAME'] = options.applicationName ?? 'runbook';
 	return env;

@@ -103,6 +103,6 @@ export async function startPgBinServer(input: {readonly binDir: string; readonly
 		await stop();
 		throw new UserError(`The PostgreSQL server from --pg-bin ${input.binDir} did not start: ${(error as Error).message}. Its last log lines: ${tail.join('').slice(-800)}`);
 	}
-	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres?sslmode=disable`;
 	return {admin: parseTarget(adminUrl), adminUrl, port, dir, adopted: false, stop};
 }

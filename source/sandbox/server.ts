@@ -61,6 +61,8 @@ export type StartOptions = {
 	 */
 	readonly persistentDir?: string;
 	readonly port?: number;
+	/** The admin URL's sslmode (default disable: the sandbox has no TLS unless extraFlags turn it on). */
+	readonly adminSslmode?: string;
 	/** Receives the server's log lines (default: dropped). */
 	readonly onLog?: (line: string) => void;
 	/** Also appends the server's log (its stderr) to this file, for scans that read a log file (SQLSTATE 42501, statement timing). */
@@ -135,7 +137,7 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 	if (persistent && !existing) await writeFile(passwordFile, `${password}\n`, {mode: 0o600});
 	const adopted = existing ? await runningPostmaster(dataDir) : undefined;
 	if (adopted) {
-		const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${adopted.port}/postgres`;
+		const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${adopted.port}/postgres?sslmode=${options.adminSslmode ?? 'disable'}`;
 		return {
 			admin: parseTarget(adminUrl),
 			adminUrl,
@@ -193,7 +195,7 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 			{cause: error},
 		);
 	}
-	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres?sslmode=${options.adminSslmode ?? 'disable'}`;
 	return {admin: parseTarget(adminUrl), adminUrl, port, dir, stop, adopted: false};
 }
 

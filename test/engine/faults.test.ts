@@ -160,7 +160,7 @@ describe('bad input', () => {
 		u.password = 'Wr0ng-Secret-Pw';
 		const result = await runCli(['run', '--yes', '--database-url', u.toString(), '--state-dir', tempDir('pw'), '--plan', plan]);
 		expect(result.exitCode).toBe(2);
-		expect(result.stderr).toMatch(/Could not connect to postgres@127\.0\.0\.1:\d+\/fault_pw_\w+: .*refused the credentials for user `postgres`/);
+		expect(result.stderr).toMatch(/Could not connect to postgres@127\.0\.0\.1:\d+\/fault_pw_\w+ \(via --database-url\): .*refused the credentials for user `postgres`/);
 		expect(result.stderr).not.toContain('Wr0ng-Secret-Pw');
 		expect(result.stderr.trim().split('\n')).toHaveLength(1);
 	});

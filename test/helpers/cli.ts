@@ -19,14 +19,19 @@ export function tempDir(prefix: string): string {
 
 export type CliResult = {exitCode: number; stdout: string; stderr: string};
 
+/** libpq's variables, cleared for the CLI under test: a developer's PGHOST must not pick the target of a test. */
+const NO_PG_ENV = Object.fromEntries(
+	['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGOPTIONS', 'PGCONNECT_TIMEOUT', 'PGTARGETSESSIONATTRS'].map((name) => [name, undefined]),
+);
+
 export async function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 180_000): Promise<CliResult> {
 	if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` (npm test does it)');
-	const result = await execa('node', [CLI, ...args], {reject: false, env: {CI: 'true', DATABASE_URL: undefined, REDIS_URL: undefined, ...env}, extendEnv: true, timeout: timeoutMs, stdin: 'ignore'});
+	const result = await execa('node', [CLI, ...args], {reject: false, env: {CI: 'true', DATABASE_URL: undefined, REDIS_URL: undefined, ...NO_PG_ENV, ...env}, extendEnv: true, timeout: timeoutMs, stdin: 'ignore'});
 	return {exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr)};
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string | undefined> = {}): ResultPromise {
-	return execa('node', [CLI, ...args], {reject: false, env: {CI: 'true', DATABASE_URL: undefined, REDIS_URL: undefined, ...env}, extendEnv: true, stdin: 'ignore', buffer: true});
+	return execa('node', [CLI, ...args], {reject: false, env: {CI: 'true', DATABASE_URL: undefined, REDIS_URL: undefined, ...NO_PG_ENV, ...env}, extendEnv: true, stdin: 'ignore', buffer: true});
 }
 
 /**
