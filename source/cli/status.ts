@@ -19,6 +19,7 @@ import {reportJson, serverStatusJson, statusJson, writeJson} from './json.js';
 import {readServerStatus, serverStatusText} from './server-status.js';
 import {namedTarget} from './target.js';
 import {requireTerminal} from './terminal.js';
+import {countRun, countsLine, probeLines, probesData, runOf} from '../probes/summary.js';
 
 export function locateState(options: CliOptions, plan: LoadedPlan): string {
 	if (options.stateDir) return options.stateDir;
@@ -35,6 +36,8 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 	lines.push(`${plan.plan.title}`);
 	lines.push(`target ${state.target}   status ${state.status}${state.statusMessage ? ` (${state.statusMessage})` : ''}`);
 	lines.push(`progress ${progress.done}/${progress.total}   passed ${progress.passed}, failed ${progress.failed}, skipped ${progress.skipped}   ${clock.label}${clock.scheduleLabel ? ` (${clock.scheduleLabel})` : ''}   run ${state.runId}`);
+	const lastProbes = probesData(state.data).runs.at(-1);
+	if (lastProbes) lines.push(`probes (${lastProbes.itemId}) ${countsLine(countRun(plan.plan.probes.length, lastProbes), lastProbes)}`);
 	if (state.waiting) lines.push(`WAITING at ${state.waiting.itemId}: ${state.waiting.prompt}`);
 	for (const phase of plan.plan.phases) {
 		lines.push('');
@@ -47,6 +50,12 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 			if (status === 'failed' && s?.error) lines.push(`        ${s.error}${s.matrixRow ? ` [decision matrix: ${s.matrixRow}]` : ''}`);
 			if (status === 'skipped' && s?.skipReason) lines.push(`        skipped: ${s.skipReason}`);
 			if (status === 'running' && s?.progress) lines.push(`        ${s.progress}`);
+			const probes = item.kind === 'probes' ? runOf(state.data, item.id) : undefined;
+			if (probes) {
+				lines.push(`        ${countsLine(countRun(plan.plan.probes.length, probes), probes)}`);
+				// Every probe that changed, and the readiness probes (what a pending migration still waits for).
+				for (const l of probeLines(plan.plan.probes, probes).filter((l) => /^ {2}(✗|NOT READY|ready)/.test(l))) lines.push(`      ${l}`);
+			}
 		}
 	}
 	const rollbackItems = plan.plan.rollback.flatMap((l) => l.items).filter((i) => state.items[i.id]);

@@ -229,8 +229,10 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 
 	function gateConditions(gate: GateItem, attested: boolean): GateConditionState[] {
 		const state = store.current;
+		// A probes item also says what it counted ("11 probes as app_user: 4 ran, 4 unchanged, …").
+		const counted = (id: string) => (plan.byId.get(id)?.item.kind === 'probes' && state.items[id]?.evidence?.actual ? ` (${state.items[id]!.evidence!.actual})` : '');
 		const describe = (ids: readonly string[] | undefined) =>
-			(ids ?? []).map((id) => `${id}: ${state.items[id]?.status ?? 'pending'}`).join(', ');
+			(ids ?? []).map((id) => `${id}: ${state.items[id]?.status ?? 'pending'}${counted(id)}`).join(', ');
 		const allPassed = (ids: readonly string[] | undefined) => (ids ?? []).every((id) => state.items[id]?.status === 'passed');
 		const go = gate.go.map((c) => ({
 			id: c.id,

@@ -137,6 +137,7 @@ function crossReferences(raw: unknown, file: string, options: ValidateOptions, a
 	list(plan['reportVerifications']).forEach((v, vi) => refs(record(v)['items'], ['reportVerifications', vi, 'items']));
 	const sqlDir = options.sqlDir ?? path.resolve(path.dirname(file), text(plan['sqlDir']) ?? '../sql');
 	const seen = new Map<string, string>();
+	probeReferences(plan, itemPaths, ids, matrixIds, add);
 	for (const {item, path: itemPath} of itemPaths) {
 		const id = text(item['id']);
 		const kind = text(item['kind']);
@@ -165,6 +166,59 @@ function crossReferences(raw: unknown, file: string, options: ValidateOptions, a
 				add([...itemPath, 'file'], `the SQL file ${sqlFile} does not exist (looked for ${path.resolve(sqlDir, sqlFile)}${path.basename(sqlFile) !== sqlFile ? ` and ${path.resolve(sqlDir, path.basename(sqlFile))}` : ''})`);
 			}
 		}
+	}
+}
+
+/** The highest `$n` a statement uses. */
+function placeholders(sql: string): number {
+	return Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+}
+
+/**
+ * Probes: each names a migration it applies from, its parameters match its
+ * placeholders, and the forward path runs them before the first migration and
+ * after every migration (so no migration goes unverified by them).
+ */
+function probeReferences(plan: Loose, itemPaths: ReadonlyArray<{item: Loose; path: PropertyKey[]}>, ids: ReadonlySet<string | undefined>, matrixIds: ReadonlySet<string | undefined>, add: (path: PropertyKey[], message: string) => void): void {
+	const probes = list(plan['probes']);
+	const forward = itemPaths.filter((e) => e.path[0] === 'phases');
+	const migrations = forward.filter((e) => text(e.item['kind']) === 'sql-file' && e.item['migration'] === true);
+	const migrationIds = new Set(migrations.map((e) => text(e.item['id'])));
+	const probeIds = new Map<string, number>();
+	probes.forEach((raw, p) => {
+		const probe = record(raw);
+		const id = text(probe['id']);
+		if (id && probeIds.has(id)) add(['probes', p, 'id'], `duplicate probe id \`${id}\` (first at probes[${probeIds.get(id)}])`);
+		if (id && ids.has(id)) add(['probes', p, 'id'], `the probe id \`${id}\` is also an item id; give the probe its own`);
+		if (id && !probeIds.has(id)) probeIds.set(id, p);
+		const from = text(probe['from']);
+		if (from && !migrationIds.has(from)) add(['probes', p, 'from'], `\`${from}\` is not a migration of this plan (a sql-file item with migration: true); a probe applies from a migration on`);
+		const onFailure = text(probe['onFailure']);
+		if (onFailure && !matrixIds.has(onFailure)) add(['probes', p, 'onFailure'], `no decision-matrix row has the id \`${onFailure}\``);
+		const sql = text(probe['sql']);
+		const params = list(probe['params']);
+		if (sql && placeholders(sql) !== params.length) add(['probes', p, 'params'], `the SQL uses ${placeholders(sql)} placeholder(s) ($1…) but ${params.length} parameter(s) are given; give one per placeholder, in order`);
+	});
+	const probeItems = forward.filter((e) => text(e.item['kind']) === 'probes');
+	for (const {item, path: itemPath} of probeItems) {
+		const after = text(item['after']);
+		if (after && !migrationIds.has(after)) add([...itemPath, 'after'], `\`${after}\` is not a migration of this plan (a sql-file item with migration: true)`);
+		const widespread = text(item['onWidespreadFailure']);
+		if (widespread && !matrixIds.has(widespread)) add([...itemPath, 'onWidespreadFailure'], `no decision-matrix row has the id \`${widespread}\``);
+		if (probes.length === 0) add([...itemPath, 'kind'], 'a probes item needs probes: add the application\'s statements to the plan\'s `probes` section, or remove this item');
+	}
+	if (probes.length === 0) return;
+	const position = (e: {path: PropertyKey[]}) => forward.indexOf(e as (typeof forward)[number]);
+	const firstMigration = migrations[0];
+	const before = probeItems.filter((e) => !text(e.item['after']));
+	if (before.length !== 1 || (firstMigration && position(before[0]!) > position(firstMigration))) {
+		add(before[0]?.path ?? ['probes'], `the plan has ${probes.length} probe(s) but ${before.length === 0 ? 'no' : before.length > 1 ? 'more than one' : 'no earlier'} probes item without \`after\` before its first migration: add exactly one (kind: probes) before the first migration, so every later run has a "before" to compare with`);
+	}
+	for (const migration of migrations) {
+		const id = text(migration.item['id']);
+		const verifying = probeItems.filter((e) => text(e.item['after']) === id);
+		if (verifying.length === 0) add([...migration.path, 'id'], `no probes item verifies the migration \`${id}\`: add one (kind: probes, after: ${id}) after it, so the application's statements are run again after this migration`);
+		for (const v of verifying) if (position(v) < position(migration)) add([...v.path, 'after'], `this probes item runs before \`${id}\`, the migration it verifies; move it after that migration`);
 	}
 }
 

@@ -183,6 +183,25 @@ export const actionItem = z
 	.strict();
 
 /** Passes when every listed item passed (success criteria, sign-off ticks). */
+/**
+ * Runs the plan's probes (the application's own statements) as the
+ * application role, each in a transaction that is rolled back. Without
+ * `after`: the run before the migrations, every later run is compared with.
+ * With `after: <migration item>`: that migration's verification — a probe that
+ * now errors, returns another column set, or returns no rows where it
+ * returned some, fails this item.
+ */
+export const probesItem = z
+	.object({
+		...common,
+		kind: z.literal('probes'),
+		/** The migration item this run verifies; absent for the run before the migrations. */
+		after: id.optional(),
+		/** The decision-matrix row when most of the measured probes fail at once (e.g. every query denied). */
+		onWidespreadFailure: id.optional(),
+	})
+	.strict();
+
 export const criterionItem = z
 	.object({...common, kind: z.literal('criterion'), items: z.array(id).min(1)})
 	.strict();
@@ -199,6 +218,7 @@ export const itemSchema = z.discriminatedUnion('kind', [
 	gateItem,
 	actionItem,
 	criterionItem,
+	probesItem,
 ]);
 
 export const phaseSchema = z
@@ -262,6 +282,51 @@ export const baselineQuerySchema = z
 	})
 	.strict();
 
+/** Where a probe's `$n` comes from: a value from the database at run time (never hard-coded ids), or a fixed value. */
+export const probeParamSchema = z.union([
+	z
+		.object({
+			/** SQL returning one row; its first column is the value (run as the migration role, inside the probe's transaction). */
+			from: z.string().min(1),
+			/** What the value is ("project id"), for the evidence. */
+			label: z.string().optional(),
+			/** Never store or show the value (session tokens): only a hash prefix. */
+			secret: z.boolean().optional(),
+			/** No row (an empty table) means the probe is not measured in this run, instead of running it with NULL. */
+			required: z.boolean().optional(),
+		})
+		.strict(),
+	z.object({value: scalar, label: z.string().optional()}).strict(),
+]);
+
+/** One statement of the application, run as the application role before and after each migration. */
+export const probeSchema = z
+	.object({
+		id,
+		title: z.string().min(1),
+		/** What the application does with it (the route or usage it comes from). */
+		usage: z.string().optional(),
+		/** The migration item from which on it applies (a probe on a table Step 1 creates applies after Step 1); absent: from before the migrations. */
+		from: id.optional(),
+		/** read or write (writes are rolled back like everything else). */
+		access: z.enum(['read', 'write']),
+		sql: z.string().min(1),
+		params: z.array(probeParamSchema).default([]),
+		/** Columns the application relies on: each must be in the result. */
+		columns: z.array(z.string().min(1)).optional(),
+		/** Columns the application uses as values (a URL): NULL in a returned row fails the probe. */
+		nonNull: z.array(z.string().min(1)).optional(),
+		/** The decision-matrix row a failure of this probe points at (default: the probes item's). */
+		onFailure: id.optional(),
+		/**
+		 * Proves that the application change a pending migration needs is in place
+		 * (names the pending file). Such a probe is run and reported, never fails a
+		 * verification: the window does not depend on it.
+		 */
+		readinessFor: z.string().min(1).optional(),
+	})
+	.strict();
+
 export const planSchema = z
 	.object({
 		id,
@@ -297,6 +362,8 @@ export const planSchema = z
 		project: z.object({organization: z.string().min(1), ref: z.string().min(1).optional()}).strict().optional(),
 		/** Queries measured by the baseline items besides the plan's three (same queries before and after). */
 		baselineQueries: z.array(baselineQuerySchema).default([]),
+		/** The application's statements, run as the application role before and after each migration (probes items). */
+		probes: z.array(probeSchema).default([]),
 		/** The report's named verification results, each PASS when all its items passed. */
 		reportVerifications: z.array(z.object({name: z.string(), items: z.array(id).min(1)}).strict()).default([]),
 		/** The pre-migration notification's fields. */
@@ -329,5 +396,8 @@ export type SqlFileItem = z.infer<typeof sqlFileItem>;
 export type QueryItem = z.infer<typeof queryItem>;
 export type ActionItem = z.infer<typeof actionItem>;
 export type MatrixRow = z.infer<typeof matrixRowSchema>;
+export type Probe = z.infer<typeof probeSchema>;
+export type ProbeParam = z.infer<typeof probeParamSchema>;
+export type ProbesItem = z.infer<typeof probesItem>;
 export type RollbackLevel = z.infer<typeof rollbackLevelSchema>;
 export type TimelineRow = z.infer<typeof timelineRowSchema>;

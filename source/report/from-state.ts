@@ -10,6 +10,9 @@ import {renderReport} from './render-report.js';
 import {renderNotification} from './notification.js';
 import {parseOffsetMs, tClock, timelineRows} from '../engine/timeline.js';
 import type {BaselineComparisonData} from '../engine/executors/baseline.js';
+import {probesData, countRun, countsLine} from '../probes/summary.js';
+import {shapeOf} from '../probes/compare.js';
+import {improvements, postureLines, SECURITY_DATA_KEY, type SecurityPosture} from '../security/posture.js';
 
 export function signoffFromOptions(plan: LoadedPlan, options: Readonly<Record<string, string | undefined>>): Required<Pick<SignOff, 'executionDate'>> & SignOff {
 	return {
@@ -33,6 +36,55 @@ export function buildNotification(plan: LoadedPlan, target: string, options: Rea
 		target,
 		secrets,
 	});
+}
+
+/** The probes table: one row per probe, one column per run (before, after each migration), then the verdict. */
+function probesSection(plan: LoadedPlan, state: RunState): ReportInput['probes'] {
+	const runs = probesData(state.data).runs;
+	if (plan.plan.probes.length === 0 || runs.length === 0) return undefined;
+	const last = runs.at(-1)!;
+	const changed = new Set(runs.flatMap((r) => r.verdicts.filter((v) => !v.ok).map((v) => v.probeId)));
+	const rows = plan.plan.probes.map((probe) => {
+		const cells = runs.map((run) => {
+			const result = run.results.find((r) => r.probeId === probe.id);
+			if (!result) return '—';
+			const verdict = run.verdicts.find((v) => v.probeId === probe.id);
+			const mark = verdict?.readiness ? (result.outcome === 'ok' ? 'ready: ' : 'NOT READY: ') : verdict?.ok ? '' : 'CHANGED: ';
+			return `${mark}${shapeOf(result)}`;
+		});
+		const readiness = probe.readinessFor !== undefined;
+		const verdict = readiness ? `readiness for ${probe.readinessFor}` : changed.has(probe.id) ? 'CHANGED' : 'unchanged';
+		return [probe.id, probe.access, probe.from ?? 'before the migrations', ...cells, verdict];
+	});
+	const total = runs.reduce((n, r) => n + r.results.length, 0);
+	const summary = `${plan.plan.probes.length} application statements, ${total} probe runs in ${runs.length} stage(s), ${changed.size} changed; last run (${last.itemId}): ${countsLine(countRun(plan.plan.probes.length, last), last)}.`;
+	return {summary, columns: ['Probe', 'Access', 'Applies from', ...runs.map((r) => r.itemId), 'Result'], rows};
+}
+
+/** The security line from the measured posture, with the pending hardening as the next step. */
+function securitySection(plan: LoadedPlan, state: RunState): ReportInput['security'] {
+	const posture = state.data[SECURITY_DATA_KEY] as SecurityPosture | undefined;
+	if (!posture) return undefined;
+	const text = postureLines(posture);
+	const improved = improvements(posture);
+	const readiness = plan.plan.probes.filter((p) => p.readinessFor !== undefined);
+	const last = probesData(state.data).runs.at(-1);
+	const next = readiness.map((probe) => {
+		const result = last?.results.find((r) => r.probeId === probe.id);
+		const proof = !result
+			? 'not measured yet'
+			: result.outcome === 'ok'
+				? `the probe ${probe.id} shows it in place as ${last!.role}`
+				: `NOT in place yet: the probe ${probe.id} as ${last!.role} gives ${shapeOf(result)}`;
+		return `${probe.readinessFor} (no plaintext at rest: drops password, keeps only the ciphertext). It needs an application change first: ${probe.usage ?? probe.title}. Readiness: ${proof}.`;
+	});
+	return {
+		encrypted: text.encrypted,
+		plaintext: text.plaintext,
+		improved: improved.filter((i) => i.holds).map((i) => i.what),
+		notImproved: improved.filter((i) => !i.holds).map((i) => i.what),
+		...(next.length > 0 ? {nextStep: next.join(' ')} : {}),
+	};
 }
 
 type HealthData = Array<{name: string; type: string; status: string; latencyMs: number | null; error?: string}>;
@@ -101,6 +153,8 @@ export function buildReportInput(input: {plan: LoadedPlan; state: RunState; secr
 		(h): HealthRow => ({name: h.name, type: h.type, status: h.status, latencyMs: h.latencyMs, ...(h.error ? {error: h.error} : {})}),
 	);
 	const appChecks = (state.data['app-checks'] as AppCheckRow[] | undefined) ?? undefined;
+	const probes = probesSection(plan, state);
+	const security = securitySection(plan, state);
 	const failedItems = entries.filter((e) => state.items[e.item.id]?.status === 'failed');
 	const skipped = entries.filter((e) => state.items[e.item.id]?.status === 'skipped' && state.items[e.item.id]?.skipReason && !state.items[e.item.id]?.skipReason?.startsWith('not applicable'));
 	const reportInput: ReportInput = {
@@ -123,6 +177,8 @@ export function buildReportInput(input: {plan: LoadedPlan; state: RunState; secr
 			...state.rollbacks.map((r) => ({summary: `Rollback level ${r.level} at ${r.at}: ${r.reason}`, severity: 'HIGH' as const})),
 			...(health ?? []).filter((h) => h.status === 'unhealthy').map((h) => ({summary: `${h.name} (${h.type}) is unhealthy: ${h.error ?? 'no answer'}`, severity: 'HIGH' as const, resolution: 'Check the service and its URL; the registration stays, and update_database_health records the next check.'})),
 		],
+		...(probes ? {probes} : {}),
+		...(security ? {security} : {}),
 		...(comparison ? {baseline: {columns: ['before / after'], rows: comparison.table.map((line) => [line])}} : {}),
 		...(comparison
 			? {baselineQueries: comparison.comparison.queries.map((q) => ({id: q.id, beforeMedianMs: q.beforeMedian, afterMedianMs: q.afterMedian, deltaPct: q.deltaPct, verdict: q.verdict}))}

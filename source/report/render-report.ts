@@ -152,6 +152,23 @@ export function renderReport(raw: ReportInput): string {
 		);
 	}
 
+	if (input.security) {
+		const sec = input.security;
+		out.push('## Security', '');
+		out.push(`- ${sec.encrypted}`);
+		out.push(`- ${sec.plaintext}`);
+		out.push(`- Database security posture improved, for what actually changed: ${sec.improved.length > 0 ? sec.improved.join('; ') : 'nothing measured'}.`);
+		if (sec.notImproved.length > 0) out.push(`- NOT improved: ${sec.notImproved.join('; ')}.`);
+		if (sec.nextStep) out.push(`- Next step: ${sec.nextStep}`);
+		out.push('');
+	}
+
+	if (input.probes) {
+		out.push('## Application Statements (zero behaviour change)', '');
+		out.push(input.probes.summary, '');
+		out.push(table(input.probes.columns, input.probes.rows), '');
+	}
+
 	if (input.baseline && input.baseline.rows.length > 0) {
 		out.push('## Baseline Comparison', '');
 		const chart = baselineChart(input.baselineQueries ?? []);

@@ -122,6 +122,17 @@ export type ReportInput = {
 	readonly appChecks?: readonly AppCheckRow[];
 	/** Counts in schema platform after the run, and before it when known (then "created" is the difference). */
 	readonly objectCounts?: {readonly before?: ObjectCounts; readonly after: ObjectCounts};
+	/** The application's statements before and after each migration (probes), as a table with a one-line summary. */
+	readonly probes?: {readonly summary: string; readonly columns: readonly string[]; readonly rows: ReadonlyArray<readonly string[]>};
+	/** The security line: what is encrypted, what is still plaintext at rest, what improved, the next step. */
+	readonly security?: {
+		readonly encrypted: string;
+		readonly plaintext: string;
+		readonly improved: readonly string[];
+		readonly notImproved: readonly string[];
+		/** The pending hardening migration, the application change it needs, and whether the probe shows it in place. */
+		readonly nextStep?: string;
+	};
 	/** Defaults to the plan's "Next Steps → Immediate". */
 	readonly nextSteps?: readonly string[];
 	readonly signOff: SignOff;

@@ -17,6 +17,7 @@ import {line, type PaneLine, type Tone} from './pane-line.js';
 import {statusTone} from './checklist-lines.js';
 import {truncate, wrapText} from './wrap-text.js';
 import {cleanText} from './clean-text.js';
+import {countRun, countsLine, probeLines, runOf} from '../probes/summary.js';
 
 export type DetailInput = {
 	readonly plan: LoadedPlan;
@@ -67,7 +68,7 @@ function conditionLines(conditions: readonly GateConditionState[], width: number
 	return out;
 }
 
-function dataLines(entry: PlanEntry, state: RunState, width: number, glyphs: Glyphs): PaneLine[] {
+function dataLines(plan: LoadedPlan, entry: PlanEntry, state: RunState, width: number, glyphs: Glyphs): PaneLine[] {
 	const out: PaneLine[] = [];
 	if (entry.item.kind === 'backup') {
 		const backup = state.data['backup'] as {file?: string; bytes?: number; sha256?: string; format?: string; durationMs?: number} | undefined;
@@ -82,6 +83,16 @@ function dataLines(entry: PlanEntry, state: RunState, width: number, glyphs: Gly
 		if (comparison && Array.isArray(comparison.table)) {
 			out.push(line(`Baseline comparison: ${comparison.ok ? 'within limits' : 'REGRESSION'}`, comparison.ok ? 'ok' : 'bad', {bold: true}));
 			for (const row of comparison.table) out.push(line(truncate(String(row), width, glyphs.ellipsis), 'plain'));
+		}
+	}
+	if (entry.item.kind === 'probes') {
+		const run = runOf(state.data, entry.item.id);
+		if (run) {
+			const counts = countRun(plan.plan.probes.length, run);
+			out.push(line(truncate(`Probes: ${countsLine(counts, run)}`, width, glyphs.ellipsis), counts.changed > 0 ? 'bad' : 'ok', {bold: true}));
+			for (const l of probeLines(plan.plan.probes, run)) out.push(line(truncate(l, width, glyphs.ellipsis), /^ {2}✗/.test(l) ? 'bad' : /^ {2}NOT READY/.test(l) ? 'attention' : 'plain'));
+		} else {
+			out.push(line(truncate(`Probes: ${plan.plan.probes.length} in the plan; not run yet`, width, glyphs.ellipsis), 'muted'));
 		}
 	}
 	const signoff = state.data['signoff'];
@@ -160,7 +171,7 @@ export function detailLines(input: DetailInput): PaneLine[] {
 	if (actual !== undefined) expectLines.push(line(truncate(`Actual:   ${actual}`, width, glyphs.ellipsis), status === 'failed' ? 'bad' : 'ok'));
 	sections.push({order: 9, priority: 1, lines: expectLines});
 	if (itemState?.progress) sections.push({order: 10, priority: 2, lines: [line(truncate(`Progress: ${itemState.progress}`, width, glyphs.ellipsis), 'active')]});
-	sections.push({order: 11, priority: 3, lines: dataLines(entry, state, width, glyphs)});
+	sections.push({order: 11, priority: 3, lines: dataLines(plan, entry, state, width, glyphs)});
 
 	const live = status === 'running' || status === 'waiting';
 	const tail = (live ? itemState?.liveTail : itemState?.evidence?.outputTail) ?? itemState?.liveTail ?? [];

@@ -25,6 +25,8 @@ function fromPlan(item: Item): string | undefined {
 			return `action ${item.action}`;
 		case 'criterion':
 			return `all passed: ${item.items.join(', ')}`;
+		case 'probes':
+			return `the plan's probes as the application role, each in BEGIN … ROLLBACK${item.after ? `, compared with before ${item.after}` : ' (before the migrations)'}`;
 		case 'gate':
 		case 'manual':
 		case 'note':

@@ -37,6 +37,9 @@ beforeAll(async () => {
 	const role = `rb_e2e_${randomBytes(3).toString('hex')}`;
 	const {rows} = await adminQuery(db.admin, `SELECT format('CREATE ROLE %I LOGIN SUPERUSER PASSWORD %L', $1::text, $2::text) AS sql`, [role, PASSWORD]);
 	await adminQuery(db.admin, rows[0]!.sql as string);
+	// The application role gets what this migration role creates (platform.databases), as it would be set up in production.
+	const grant = await adminQuery(db.target, `SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA platform GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO runbook_app', $1::text) AS sql`, [role]);
+	await adminQuery(db.target, grant.rows[0]!.sql as string);
 	const u = new URL(db.url);
 	u.username = role;
 	u.password = PASSWORD;

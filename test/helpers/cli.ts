@@ -39,10 +39,19 @@ export function spawnCli(args: readonly string[], env: Record<string, string | u
  * plan-agnostic; a shorter plan keeps fault tests fast). `sqlDir` points at the
  * real sql/ unless another directory is given.
  */
-export function subsetPlan(phaseIds: readonly string[], options: {sqlDir?: string; dir?: string; id?: string; keepRollback?: boolean} = {}): string {
-	type Items = Array<{id: string; reverts?: string[]}>;
-	const plan = parse(readFileSync(PLAN, 'utf8')) as Record<string, unknown> & {phases: Array<{id: string; items: Items}>; rollback: Array<{items: Items}>};
+export function subsetPlan(phaseIds: readonly string[], options: {sqlDir?: string; dir?: string; id?: string; keepRollback?: boolean; keepProbes?: boolean} = {}): string {
+	type Items = Array<{id: string; kind?: string; after?: string; reverts?: string[]}>;
+	const plan = parse(readFileSync(PLAN, 'utf8')) as Record<string, unknown> & {phases: Array<{id: string; title: string; items: Items}>; rollback: Array<{items: Items}>};
+	const before = plan.phases.flatMap((p) => p.items).find((i) => i.kind === 'probes' && !i.after);
 	plan['phases'] = plan.phases.filter((p) => phaseIds.includes(p.id));
+	if (options.keepProbes) {
+		// The probes' "before" run comes first, whichever phases were kept.
+		if (before && !plan.phases.some((p) => p.items.includes(before))) plan.phases.unshift({id: 'probes-before', title: 'Probes before the migrations', items: [before]});
+	} else {
+		// Probes need their before-run and one run after every migration: a subset without them drops them.
+		plan['probes'] = [];
+		plan['phases'] = plan.phases.map((p) => ({...p, items: p.items.filter((i) => i.kind !== 'probes')})).filter((p) => p.items.length > 0);
+	}
 	const kept = new Set(plan.phases.flatMap((p) => p.items.map((i) => i.id)));
 	// Rollback levels and monitoring refer to items of the whole plan: keep rollbacks only on request, trimmed to the kept items.
 	plan['rollback'] = options.keepRollback

@@ -14,7 +14,7 @@ describe('runbook validate', () => {
 	it('accepts the real plan', async () => {
 		const result = await runCli(['validate', PLAN]);
 		expect(result.exitCode).toBe(0);
-		expect(result.stdout).toMatch(/valid — 16 phases, 90 forward items, 3 rollback levels/);
+		expect(result.stdout).toMatch(/valid — 16 phases, 94 forward items, 3 rollback levels/);
 	});
 
 	it('names all three mistakes of a broken plan with their lines and fields', async () => {

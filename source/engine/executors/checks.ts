@@ -7,6 +7,7 @@ import type {ExecContext, Outcome} from '../context.js';
 import {connect} from '../../db/connect.js';
 import {scanLogForPermissionErrors} from '../../monitor/log-scan.js';
 import {countCreatedObjects} from '../../report/count-objects.js';
+import {improvements, measureSecurityPosture, postureLines, SECURITY_DATA_KEY} from '../../security/posture.js';
 
 function withOf(ctx: ExecContext): Record<string, unknown> {
 	return ctx.item.kind === 'action' ? (ctx.item.with ?? {}) : {};
@@ -108,4 +109,20 @@ export async function runObjectCounts(ctx: ExecContext): Promise<Outcome> {
 	const text = `${counts.tables} tables, ${counts.indexes} indexes, ${counts.functions} functions, ${counts.views} views, ${counts.triggers} triggers, ${counts.policies} policies in schema platform`;
 	ctx.output(text);
 	return {ok: true, evidence: {command: 'count objects in schema platform (pg_catalog)', expected: 'counted', actual: text, details: counts}};
+}
+
+/** What changed for security and what did not (the report's security line): passes when every improvement 006 promises holds. */
+export async function runSecurityPosture(ctx: ExecContext): Promise<Outcome> {
+	const posture = await measureSecurityPosture(ctx.client);
+	ctx.setData(SECURITY_DATA_KEY, posture);
+	const improved = improvements(posture);
+	const text = postureLines(posture);
+	const lines = [text.encrypted, text.plaintext, ...improved.map((i) => `${i.holds ? 'improved' : 'NOT improved'}: ${i.what}`)];
+	for (const l of lines) ctx.output(l);
+	const missing = improved.filter((i) => !i.holds);
+	return {
+		ok: missing.length === 0,
+		evidence: {command: 'catalog and row counts of platform.databases (no value read)', expected: improved.map((i) => i.what).join('; '), actual: lines.join(' '), outputTail: lines, details: posture},
+		...(missing.length === 0 ? {} : {error: `Not improved: ${missing.map((i) => i.what).join('; ')}. "Security posture improved" cannot be claimed for these.`}),
+	};
 }

@@ -8,6 +8,7 @@ import type {PlanEntry} from '../../plan/load.js';
 import type {ExecContext, Executor, Outcome, RunSettings} from '../context.js';
 import type {ItemState} from '../types.js';
 import {runQuery} from './query.js';
+import {runProbesItem} from './probes.js';
 import {runSqlFile} from './sql-file.js';
 import {runShell} from './shell.js';
 import {runCriterion} from './criterion.js';
@@ -15,7 +16,7 @@ import {runHttp} from './http.js';
 import {runBackupItem, runVerifyBackup, runTestRestore, runRestore, runClientTools, runBackupPrecheck} from './backup.js';
 import {runBaselineItem, runPerformanceVerdict} from './baseline.js';
 import {runRailwayVariables, runRegister, runHealthCheck, runAppChecks} from './railway.js';
-import {runConnectionStability, runTimeWindow, runLongTransactions, runPermissionErrors, runObjectCounts} from './checks.js';
+import {runConnectionStability, runTimeWindow, runLongTransactions, runPermissionErrors, runObjectCounts, runSecurityPosture} from './checks.js';
 import {runWriteReport, runNotify, runSignoff} from './report.js';
 import {discardPartial} from '../../backup/dump.js';
 
@@ -40,6 +41,7 @@ export const ACTIONS: Readonly<Record<string, Executor>> = {
 	'long-transactions': runLongTransactions,
 	'permission-errors': runPermissionErrors,
 	'object-counts': runObjectCounts,
+	'security-posture': runSecurityPosture,
 	'performance-verdict': runPerformanceVerdict,
 	'write-report': runWriteReport,
 	'notify': runNotify,
@@ -73,6 +75,8 @@ export function executorFor(item: Item): Executor {
 			return runHttp;
 		case 'criterion':
 			return runCriterion;
+		case 'probes':
+			return runProbesItem;
 		case 'backup':
 			return runBackupItem;
 		case 'baseline':
