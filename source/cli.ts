@@ -52,14 +52,26 @@ async function main(argv: readonly string[]): Promise<number> {
 	}
 }
 
+/** Exits once stdout and stderr are flushed: process.exit alone cuts a piped output at 64 KiB (status --json | jq). */
+function exitAfterFlush(code: number): void {
+	let pending = 2;
+	const done = () => {
+		pending -= 1;
+		if (pending === 0) process.exit(code);
+	};
+	process.stdout.write('', done);
+	process.stderr.write('', done);
+}
+
 main(process.argv.slice(2)).then(
-	(code) => process.exit(code),
+	(code) => exitAfterFlush(code),
 	(error: unknown) => {
 		if (isUserError(error)) {
 			process.stderr.write(`runbook: ${maskUrl(error.message)}\n`);
-			process.exit(error.exitCode);
+			exitAfterFlush(error.exitCode);
+			return;
 		}
 		process.stderr.write(`runbook: this is a bug in runbook, please report it with the output below.\n${maskUrl(error instanceof Error ? (error.stack ?? error.message) : errorMessage(error))}\n`);
-		process.exit(70);
+		exitAfterFlush(70);
 	},
 );

@@ -9,6 +9,7 @@ import type {LoadedPlan} from '../plan/load.js';
 import type {EngineEvent, RunState} from '../engine/types.js';
 import {runProgress, tClock, timelineRows} from '../engine/timeline.js';
 import type {BaselineComparisonData} from '../engine/executors/baseline.js';
+import {countRun, probesData} from '../probes/summary.js';
 
 export const JSON_VERSION = 1;
 
@@ -123,6 +124,21 @@ export function statusJson(plan: LoadedPlan, state: RunState, now = Date.now()) 
 						summary: comparison.summary,
 						queries: comparison.comparison.queries.map((q) => ({id: q.id, beforeMedianMs: q.beforeMedian, afterMedianMs: q.afterMedian, deltaPct: q.deltaPct, verdict: q.verdict, planChanged: q.planChanged})),
 					},
+				}
+			: {}),
+		...(probesData(state.data).runs.length > 0
+			? {
+					probes: probesData(state.data).runs.map((run) => ({
+						itemId: run.itemId,
+						...(run.after ? {after: run.after} : {}),
+						role: run.role,
+						rls: run.rls,
+						counts: countRun(plan.plan.probes.length, run),
+						results: run.results.map((r) => {
+							const v = run.verdicts.find((x) => x.probeId === r.probeId);
+							return {id: r.probeId, outcome: r.outcome, rows: r.rows, columns: r.columns, ...(r.sqlstate ? {sqlstate: r.sqlstate} : {}), ...(r.message ? {message: r.message} : {}), ok: v?.ok ?? true, readiness: v?.readiness ?? false, problems: v?.problems ?? []};
+						}),
+					})),
 				}
 			: {}),
 		rollbacks: state.rollbacks,
