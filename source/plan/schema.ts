@@ -288,6 +288,8 @@ export const probeParamSchema = z.union([
 		.object({
 			/** SQL returning one row; its first column is the value (run as the migration role, inside the probe's transaction). */
 			from: z.string().min(1),
+			/** A run option bound as $1 of `from` (e.g. project-ref: the project the run resolved, --project-ref or the plan's rule). */
+			option: z.string().min(1).optional(),
 			/** What the value is ("project id"), for the evidence. */
 			label: z.string().optional(),
 			/** Never store or show the value (session tokens): only a hash prefix. */

@@ -21,6 +21,8 @@ export type ProbeRunOptions = {
 	readonly statementTimeoutMs?: number;
 	/** Stripped from every message. */
 	readonly secrets?: readonly string[];
+	/** The run's named options, for parameters whose query takes one (`option`). */
+	readonly options?: Readonly<Record<string, string | undefined>>;
 };
 
 type Failure = {readonly sqlstate?: string; readonly message: string};
@@ -56,7 +58,7 @@ export async function runProbe(client: ClientBase, probe: Probe, role: string, o
 			}
 			let value: unknown;
 			try {
-				const {rows} = await client.query(param.from);
+				const {rows} = await client.query(param.from, param.option ? [options.options?.[param.option] ?? null] : []);
 				const first = rows[0] as Record<string, unknown> | undefined;
 				value = first ? Object.values(first)[0] : null;
 			} catch (error) {

@@ -9,7 +9,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
-import {stringify} from 'yaml';
+import {parse, stringify} from 'yaml';
 import pg from 'pg';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {runCli, tempDir, journalEvents, subsetPlan} from '../helpers/cli.js';
@@ -149,8 +149,8 @@ describe('a migration that drops a column a probe reads', () => {
 		db = await freshDatabase('zbc_drop');
 		const dir = tempDir('zbc-plan');
 		mkdirSync(path.join(dir, 'sql'));
-		writeFileSync(path.join(dir, 'sql', '001_drop_billing_email.sql'), 'ALTER TABLE platform.organizations DROP COLUMN billing_email;\n');
-		writeFileSync(path.join(dir, 'sql', '001_rollback.sql'), 'ALTER TABLE platform.organizations ADD COLUMN billing_email text;\n');
+		writeFileSync(path.join(dir, 'sql', '001_drop_severity.sql'), 'ALTER TABLE platform.audit_logs DROP COLUMN severity;\n');
+		writeFileSync(path.join(dir, 'sql', '001_rollback.sql'), 'ALTER TABLE platform.audit_logs ADD COLUMN severity text;\n');
 		const plan = {
 			id: 'drop-column',
 			title: 'A migration that breaks the application',
@@ -162,7 +162,7 @@ describe('a migration that drops a column a probe reads', () => {
 				{id: 'single-endpoint', issue: 'Single endpoint broken', severity: 'HIGH', rollback: false, procedure: 'Fix forward, investigate'},
 			],
 			probes: [
-				{id: 'probe.billing-emails', title: 'Billing e-mails of the organizations', access: 'read', sql: 'SELECT id, billing_email FROM platform.organizations ORDER BY id'},
+				{id: 'probe.audit-severity', title: 'Severity of the latest audit events', access: 'read', sql: 'SELECT id, severity FROM platform.audit_logs ORDER BY created_at DESC, id LIMIT 20'},
 				{id: 'probe.lancio', title: 'The Lancio organization by slug', access: 'read', sql: 'SELECT id, name FROM platform.organizations WHERE slug = $1', params: [{value: 'lancio', label: 'slug'}]},
 			],
 			phases: [
@@ -171,12 +171,12 @@ describe('a migration that drops a column a probe reads', () => {
 					id: 'm1',
 					title: 'Migration 1',
 					items: [
-						{id: 'm1.apply', kind: 'sql-file', file: '001_drop_billing_email.sql', migration: true, title: 'Drop billing_email', timeline: 't0'},
+						{id: 'm1.apply', kind: 'sql-file', file: '001_drop_severity.sql', migration: true, title: 'Drop audit_logs.severity', timeline: 't0'},
 						{id: 'm1.probes', kind: 'probes', after: 'm1.apply', title: 'Probes after migration 1', onFailure: 'single-endpoint', onWidespreadFailure: 'all-403'},
 					],
 				},
 			],
-			rollback: [{level: 1, title: 'Rollback Step 1 — re-add the column', items: [{id: 'rb1.apply', kind: 'sql-file', file: '001_rollback.sql', reverts: ['m1.apply'], title: 'Re-add billing_email'}]}],
+			rollback: [{level: 1, title: 'Rollback Step 1 — re-add the column', items: [{id: 'rb1.apply', kind: 'sql-file', file: '001_rollback.sql', reverts: ['m1.apply'], title: 'Re-add severity'}]}],
 		};
 		planFile = path.join(dir, 'plan.yaml');
 		writeFileSync(planFile, stringify(plan));
@@ -197,9 +197,9 @@ describe('a migration that drops a column a probe reads', () => {
 		const failed = run.stdout.split('\n').find((l) => l.includes('✗ m1.probes'));
 		expect(failed).toBeDefined();
 		expect(failed).toContain('1 of 2 application statement(s) behave differently after m1.apply, as role runbook_app: zero behaviour change is broken.');
-		expect(failed).toContain('probe.billing-emails ("Billing e-mails of the organizations", read) now fails with SQLSTATE 42703: column "billing_email" does not exist.');
-		expect(failed).toContain('SQL: SELECT id, billing_email FROM platform.organizations ORDER BY id.');
-		expect(failed).toMatch(/Before: probes\.before: \d+ rows, 2 columns\. After: SQLSTATE 42703: column "billing_email" does not exist\./);
+		expect(failed).toContain('probe.audit-severity ("Severity of the latest audit events", read) now fails with SQLSTATE 42703: column "severity" does not exist.');
+		expect(failed).toContain('SQL: SELECT id, severity FROM platform.audit_logs ORDER BY created_at DESC, id LIMIT 20.');
+		expect(failed).toMatch(/Before: probes\.before: 20 rows, 2 columns\. After: SQLSTATE 42703: column "severity" does not exist\./);
 		expect(failed).toContain('Decision matrix: "Single endpoint broken" (HIGH): Fix forward, investigate.');
 		expect(failed).toContain('Rollback level 1 (Rollback Step 1 — re-add the column) undoes m1.apply: `runbook rollback 1`, or b in the TUI.');
 		expect(failed).toMatch(/\[decision matrix: single-endpoint\]$/);
@@ -209,11 +209,11 @@ describe('a migration that drops a column a probe reads', () => {
 	it('status shows the changed probe; the one that still works is recorded as unchanged', async () => {
 		const status = await runCli(['status', '--plan', planFile, '--state-dir', stateDir]);
 		expect(status.stdout).toMatch(/^ {8}2 probes as runbook_app \(RLS applies\): 2 ran, 1 unchanged, 1 changed$/m);
-		expect(status.stdout).toMatch(/^ {8}✗ probe\.billing-emails {2}read ERROR 42703: column "billing_email" does not exist \(probes\.before: \d+ rows, 2 columns\) — now fails with SQLSTATE 42703/m);
+		expect(status.stdout).toMatch(/^ {8}✗ probe\.audit-severity {2}read ERROR 42703: column "severity" does not exist \(probes\.before: 20 rows, 2 columns\) — now fails with SQLSTATE 42703/m);
 		const probes = stateOf(stateDir).data['probes'] as {runs: Array<{itemId: string; verdicts: Array<{probeId: string; ok: boolean}>}>};
 		expect(probes.runs.map((r) => [r.itemId, r.verdicts.map((v) => [v.probeId, v.ok])])).toEqual([
-			['probes.before', [['probe.billing-emails', true], ['probe.lancio', true]]],
-			['m1.probes', [['probe.billing-emails', false], ['probe.lancio', true]]],
+			['probes.before', [['probe.audit-severity', true], ['probe.lancio', true]]],
+			['m1.probes', [['probe.audit-severity', false], ['probe.lancio', true]]],
 		]);
 	});
 });
@@ -229,7 +229,12 @@ describe('an empty staging copy (001–005, no data, no project)', () => {
 		await db.query('DELETE FROM platform.projects');
 		for (const grant of ['GRANT USAGE ON SCHEMA platform TO runbook_app', 'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA platform TO runbook_app', 'ALTER DEFAULT PRIVILEGES IN SCHEMA platform GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO runbook_app']) await db.query(grant);
 		stateDir = tempDir('zbc-empty');
-		run = await runCli(['run', '--yes', '--plan', subsetPlan(['step1'], {keepProbes: true}), '--database-url', db.url, '--state-dir', stateDir, '--app-role', 'runbook_app']);
+		// No project to resolve: the plan's project rule goes, so the probes find no project id either.
+		const planFile = subsetPlan(['step1'], {keepProbes: true});
+		const plan = parse(readFileSync(planFile, 'utf8')) as Record<string, unknown>;
+		delete plan['project'];
+		writeFileSync(planFile, stringify(plan));
+		run = await runCli(['run', '--yes', '--plan', planFile, '--database-url', db.url, '--state-dir', stateDir, '--app-role', 'runbook_app']);
 	}, 120_000);
 
 	afterAll(async () => {

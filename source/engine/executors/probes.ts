@@ -86,7 +86,7 @@ export async function runProbesItem(ctx: ExecContext): Promise<Outcome> {
 	const verdicts: ProbeVerdict[] = [];
 	for (const [i, probe] of now.entries()) {
 		ctx.progress(`probe ${i + 1} of ${now.length}: ${probe.id}`, i / Math.max(1, now.length));
-		const result = await runProbe(ctx.client, probe, role, {secrets});
+		const result = await runProbe(ctx.client, probe, role, {secrets, options: ctx.settings.options});
 		results.push(result);
 		// Before the migrations, a probe that errors is wrong (or the database is not what the plan expects): that fails too.
 		verdicts.push(verdictFor(probe, result, earlier));
