@@ -204,7 +204,8 @@ describe('a deadlock between a migration and an application transaction', () => 
 		// Step 2 locks addons, api_keys, audit_logs, … in file order and then waits for users.
 		await waitFor(async () => ((await db.query<{n: string}>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'runbook:step2.apply:%' AND wait_event_type = 'Lock'`))[0]!.n === '1' ? true : undefined), 'step 2 to wait for users');
 		// Now the application touches a table the migration already holds: a deadlock cycle.
-		await app.query(`INSERT INTO platform.audit_logs (organization_id, action, created_at) SELECT organization_id, 'deadlock-test', now() FROM platform.audit_logs LIMIT 1`);
+		// A row of the customer's audit_logs shape (event_type and action are NOT NULL); no existing row is needed.
+		await app.query(`INSERT INTO platform.audit_logs (event_type, action, severity) VALUES ('test.deadlock', 'deadlock-test', 'info')`);
 		await app.query('COMMIT');
 		await app.end();
 		const result = await run;
