@@ -8,6 +8,7 @@
  * itself (`--file`), its verbose output is read line by line with a bounded
  * tail, and the checksum streams the file in 1 MiB chunks.
  */
+import {childConnectionFailure} from '../db/connect-failure.js';
 import {chmod, link, mkdir, open, readdir, rm, stat, unlink} from 'node:fs/promises';
 import {statSync} from 'node:fs';
 import {DumpProgressTracker, isTableLine, tableSizesWith, type DumpEstimate, type TableSize} from './dump-progress.js';
@@ -325,6 +326,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				throw new UserError(`The backup of ${target.display} was cancelled; the partial file was removed.`);
 			}
 			if (result.exitCode !== 0) {
+				const connection = childConnectionFailure(target, result.tail.filter((l) => l.stream === 'stderr').map((l) => clean(l.line)));
+				if (connection) throw new UserError(`pg_dump could not connect, so no backup exists. ${connection.message}`);
 				const tail = result.tail.filter((l) => l.stream === 'stderr').slice(-12).map((l) => clean(l.line)).join('\n');
 				throw new UserError(
 					`pg_dump of ${target.display} failed with exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; the partial file was removed, no backup exists. Its last lines were:\n${tail}\nFix the cause above and run the backup again.`,

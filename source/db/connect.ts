@@ -9,10 +9,10 @@ import type {Target, ConnectAttempt} from './target.js';
 import {UserError} from '../errors.js';
 import {explainFailure, classifyFailure} from './connect-failure.js';
 
-/** A TLS attempt that failed this way lets sslmode=prefer go on without TLS, as libpq does. */
+/** A TLS attempt that failed this way lets sslmode=prefer go on without TLS, as libpq does (a pg_hba hostnossl rejection included). */
 function tlsFailed(error: unknown): boolean {
 	const kind = classifyFailure(error as {code?: string; message: string});
-	return kind === 'tls-untrusted' || kind === 'tls-hostname' || kind === 'tls-unsupported' || /SSL|TLS|socket disconnected/i.test((error as Error).message ?? '');
+	return kind === 'tls-untrusted' || kind === 'tls-hostname' || kind === 'tls-unsupported' || kind === 'hba' || /SSL|TLS|socket disconnected/i.test((error as Error).message ?? '');
 }
 
 /** libpq stops at an authentication failure instead of trying the remaining hosts. */

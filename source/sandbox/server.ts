@@ -139,7 +139,7 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 	if (adopted) {
 		const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${adopted.port}/postgres?sslmode=${options.adminSslmode ?? 'disable'}`;
 		return {
-			admin: parseTarget(adminUrl),
+			admin: parseTarget(adminUrl, 'sandbox'),
 			adminUrl,
 			port: adopted.port,
 			dir,
@@ -196,7 +196,7 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 		);
 	}
 	const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres?sslmode=${options.adminSslmode ?? 'disable'}`;
-	return {admin: parseTarget(adminUrl), adminUrl, port, dir, stop, adopted: false};
+	return {admin: parseTarget(adminUrl, 'sandbox'), adminUrl, port, dir, stop, adopted: false};
 }
 
 function appendLog(file: string, text: string): void {

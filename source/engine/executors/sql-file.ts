@@ -6,6 +6,7 @@
  * timeout is retried with exponential backoff and jitter, and while psql waits
  * the engine watches pg_blocking_pids() to name who blocks it.
  */
+import {childConnectionFailure} from '../../db/connect-failure.js';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {SqlFileItem, TagCount} from '../../plan/schema.js';
@@ -203,7 +204,11 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	if (result.exitCode !== 0) {
 		const errorLine = outputTail.find((l) => /ERROR:/.test(l)) ?? outputTail.at(-1) ?? `psql exited with ${result.exitCode}`;
 		const lockFailure = /lock timeout|deadlock detected/i.test(outputTail.join('\n'));
-		const error = lockFailure
+		// psql could not reach the server: the same paragraph the driver gives for the same cause.
+		const connection = childConnectionFailure(ctx.target, outputTail);
+		const error = connection
+			? `psql could not connect for ${item.file}, so nothing was applied. ${connection.message}`
+			: lockFailure
 			? `${item.file} could not get its locks within lock_timeout=${ctx.settings.lockTimeoutMs}ms after ${maxAttempts} attempt(s); nothing was applied (the transaction rolled back). Blocked by ${lastBlockers.length > 0 ? describeBlockers(lastBlockers) : 'a session that had finished by the time we looked'}. Ask that session to finish, or end it with SELECT pg_terminate_backend(<pid>), then retry (r).`
 			: `${item.file} failed and its transaction rolled back, so the database is as it was before it: ${errorLine.trim()}`;
 		return {
