@@ -129,8 +129,8 @@ describe('the whole plan on a seeded database, then the application’s statemen
 	it('status --json carries every probe run, whole even through a pipe (more than 64 KiB)', async () => {
 		const json = await runCli(['status', '--json', '--state-dir', stateDir]);
 		expect(json.stdout.length).toBeGreaterThan(65_536);
-		const parsed = JSON.parse(json.stdout) as {probes: Array<{itemId: string; counts: {changed: number; measured: number}}>};
-		expect(parsed.probes.map((p) => [p.itemId, p.counts.measured, p.counts.changed])).toEqual([
+		const parsed = JSON.parse(json.stdout) as {probes: Array<{itemId: string; counts: {changed: number}; results: unknown[]}>};
+		expect(parsed.probes.map((p) => [p.itemId, p.results.length, p.counts.changed])).toEqual([
 			['ready.probes-before', 4, 0],
 			['step1.probes', 11, 0],
 			['step2.probes', 11, 0],
