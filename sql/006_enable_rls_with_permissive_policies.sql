@@ -83,7 +83,12 @@ AS $$
 					AND p.polroles = ARRAY[0::oid]
 					AND pg_catalog.pg_get_expr(p.polqual, p.polrelid) = 'true'
 					AND pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) = 'true'
-			) AS allow_all
+			) AS allow_all,
+			-- RLS and policies of its own before 006, so 006 left it as it was (its policies carry no 006 mark)
+			c.relrowsecurity AND NOT EXISTS (
+				SELECT 1 FROM pg_catalog.pg_policy p
+				WHERE p.polrelid = c.oid AND pg_catalog.obj_description(p.oid, 'pg_policy') = 'runbook:006_enable_rls_with_permissive_policies'
+			) AND EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid) AS own_policies
 		FROM pg_catalog.pg_class c
 		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = 'platform' AND c.relkind IN ('r', 'p')
@@ -92,6 +97,7 @@ AS $$
 			count(*) FILTER (WHERE relrowsecurity) AS rls_tables,
 			count(*) FILTER (WHERE policies > 0) AS tables_with_policy,
 			count(*) FILTER (WHERE allow_all) AS allow_all_tables,
+			count(*) FILTER (WHERE own_policies AND NOT allow_all) AS kept_tables,
 			coalesce(sum(policies), 0) AS policies,
 			coalesce(string_agg(relname, ', ' ORDER BY relname) FILTER (WHERE NOT relrowsecurity), '') AS without_rls,
 			coalesce(string_agg(relname, ', ' ORDER BY relname) FILTER (WHERE policies = 0), '') AS without_policy
@@ -109,8 +115,9 @@ AS $$
 			format('%s tables have row level security (plan: 24+)', s.rls_tables)),
 		(4, 'policy_count', s.policies >= 24,
 			format('%s policies in schema platform (plan: 24+)', s.policies)),
-		(5, 'permissive_allow_all_on_every_table', s.tables > 0 AND s.allow_all_tables = s.tables,
-			format('%s of %s platform tables have a permissive FOR ALL TO PUBLIC USING (true) WITH CHECK (true) policy, so behaviour is unchanged', s.allow_all_tables, s.tables))
+		(5, 'permissive_allow_all_on_every_table', s.tables > 0 AND s.allow_all_tables + s.kept_tables = s.tables,
+			format('%s of %s platform tables have a permissive FOR ALL TO PUBLIC USING (true) WITH CHECK (true) policy%s, so behaviour is unchanged', s.allow_all_tables, s.tables,
+				CASE WHEN s.kept_tables > 0 THEN format('; %s had row level security with policies of their own before 006 and keep them', s.kept_tables) ELSE '' END))
 	) AS v(ord, test_name, test_result, description)
 	ORDER BY v.ord;
 $$;

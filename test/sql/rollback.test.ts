@@ -66,3 +66,39 @@ describe('after both rollbacks', () => {
 		expect(await schemaDump(db.target)).toBe(before);
 	});
 });
+
+describe('006_rollback undoes exactly the tables 006 changed', () => {
+	let other: TestDatabase;
+	let result: Applied;
+	let after: Array<{tablename: string; rowsecurity: boolean; policies: string[]}>;
+
+	beforeAll(async () => {
+		other = await freshDatabase('sql_rollback_exact');
+		// Before 006: one table already protected by RLS with its own policy (006 leaves it alone).
+		await other.query(`CREATE TABLE platform.partner_secrets (id uuid PRIMARY KEY, owner text NOT NULL)`);
+		await other.query(`CREATE POLICY partner_owner ON platform.partner_secrets USING (owner = current_user)`);
+		await other.query(`ALTER TABLE platform.partner_secrets ENABLE ROW LEVEL SECURITY`);
+		await applyFiles(other.target, MIGRATIONS);
+		// After 006: a table 006 never saw.
+		await other.query(`CREATE TABLE platform.partner_late (id uuid PRIMARY KEY)`);
+		result = await applyFile(other.target, ROLLBACK_RLS);
+		after = await other.query(`SELECT t.tablename, t.rowsecurity,
+			coalesce((SELECT array_agg(p.policyname::text ORDER BY p.policyname) FROM pg_policies p WHERE p.schemaname = 'platform' AND p.tablename = t.tablename), '{}'::text[]) AS policies
+			FROM pg_tables t WHERE t.schemaname = 'platform' AND (t.rowsecurity OR EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'platform' AND p.tablename = t.tablename))
+			ORDER BY t.tablename`);
+	});
+
+	afterAll(async () => {
+		await other.drop();
+	});
+
+	test('prints one DROP POLICY and one ALTER TABLE per table 006 changed (26), and exits 0', () => {
+		const tags = result.stdout.filter((l) => l === 'DROP POLICY' || l === 'ALTER TABLE');
+		expect(result.exitCode).toBe(0);
+		expect(tags).toEqual(Array.from({length: 26}, () => ['DROP POLICY', 'ALTER TABLE']).flat());
+	});
+
+	test('leaves the table that had RLS before 006 exactly as it was, and the later table untouched', () => {
+		expect(after).toEqual([{tablename: 'partner_secrets', rowsecurity: true, policies: ['partner_owner']}]);
+	});
+});
