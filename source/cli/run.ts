@@ -15,6 +15,7 @@ import {parseTarget} from '../db/target.js';
 import {describeTarget, givenSourceOf} from '../db/resolve.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
+import {loadRehearsal, type Rehearsal} from '../rehearsal/file.js';
 import {resolveTarget, type ResolvedTarget} from './target.js';
 import {formatEvent, exitCodeFor} from './plain.js';
 import {requireTerminal} from './terminal.js';
@@ -88,6 +89,16 @@ export function buildSettings(options: CliOptions, resolved: ResolvedTarget, sta
 	};
 }
 
+/** --rehearsal FILE, else rehearsal.json kept in the state directory (`runbook rehearse --out <state dir>`), when there is one. */
+function loadRunRehearsal(options: CliOptions, stateDir: string, planId: string): {record: Rehearsal; file: string} | undefined {
+	const kept = path.join(stateDir, 'rehearsal.json');
+	const file = options.rehearsalFile ?? (existsSync(kept) ? kept : undefined);
+	if (!file) return undefined;
+	const record = loadRehearsal(file);
+	if (record.planId !== planId) throw new UserError(`The rehearsal ${file} rehearsed the plan \`${record.planId}\`, not \`${planId}\`. Give the rehearsal of this plan (runbook rehearse --plan …), or leave --rehearsal out.`);
+	return {record, file};
+}
+
 export function stateDirForRun(options: CliOptions, planId: string, key: string): string {
 	return options.stateDir ?? stateDirFor(defaultStateRoot(), planId, key);
 }
@@ -109,6 +120,8 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	const fresh = options.fresh || (isSandbox && !options.resume && !rollback);
 	const stateRoot = options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot();
 	const stateDir = stateDirForRun(options, plan.plan.id, named?.display ?? 'sandbox');
+	const rehearsal = loadRunRehearsal(options, stateDir, plan.plan.id);
+	if (rehearsal) log(`carrying the rehearsal ${rehearsal.file} (${rehearsal.record.createdAt}) into the run: rehearsed durations in the timeline, its schema fingerprint at the GO gate`);
 	const previous = existsSync(stateDir) ? loadState(stateDir).state : undefined;
 	if (previous && previous.lastSeq > 0 && !options.resume && !rollback) {
 		if (fresh) {
@@ -177,6 +190,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			...(rollback ? {rollbackOnly: rollback} : {}),
 			stepMigrations: options.step,
 			onRepair: (message) => log(`repair: ${message}`),
+			...(rehearsal ? {rehearsal} : {}),
 		});
 		if (settingsNote) controller.note(settingsNote);
 		let interrupted = false;

@@ -67,7 +67,8 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 	if (comparison) lines.push('', 'Baseline before/after', ...comparison.table);
 	lines.push('', 'Timeline (planned vs actual)');
 	for (const row of timelineRows(plan.plan, state, now)) {
-		lines.push(`  T${row.at.startsWith('-') || row.at.startsWith('+') ? row.at : `+${row.at}`}  ${row.activity.padEnd(40).slice(0, 40)} ${row.status.padEnd(8)}${row.actualDurationMs === undefined ? '' : ` ${formatShortDuration(row.actualDurationMs)}`}`);
+		const expected = row.rehearsedDurationMs === undefined ? `plan ${row.duration ?? '-'}` : `rehearsed ${formatShortDuration(row.rehearsedDurationMs)} (plan ${row.duration ?? '-'})`;
+		lines.push(`  T${row.at.startsWith('-') || row.at.startsWith('+') ? row.at : `+${row.at}`}  ${row.activity.padEnd(40).slice(0, 40)} ${row.status.padEnd(8)} ${expected}${row.actualDurationMs === undefined ? '' : `, actual ${formatShortDuration(row.actualDurationMs)}`}`);
 	}
 	if (state.notes.length > 0) {
 		lines.push('', 'Notes');

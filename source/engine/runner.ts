@@ -36,6 +36,8 @@ import {resolveProject} from '../railway/project.js';
 
 export {isSkippable};
 import {executorFor, reconcileInterrupted, runRestore, actionRequirement} from './executors/index.js';
+import {gatePreview} from './gate-preview.js';
+import {summarize, type Rehearsal} from '../rehearsal/file.js';
 
 export type RunMode = 'interactive' | 'yes';
 
@@ -62,6 +64,8 @@ export type RunOptions = {
 	/** Interactive: wait for Enter before each migration. */
 	readonly stepMigrations?: boolean;
 	readonly onRepair?: (message: string) => void;
+	/** A rehearsal to carry into the run: its durations in the timeline, its fingerprint at the gate. */
+	readonly rehearsal?: {readonly record: Rehearsal; readonly file: string};
 };
 
 type Decision =
@@ -107,6 +111,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	const runId = prior.runId || `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 	const resumed = prior.lastSeq > 0;
 	store.append({type: 'run-started', runId, planId: plan.plan.id, planTitle: plan.plan.title, planSha256: plan.sha256, target: target.display, ...(options.targetSource ? {targetSource: options.targetSource} : {}), resumed, pid: process.pid, host: os.hostname(), mode: options.mode});
+	if (options.rehearsal) store.append({type: 'data', key: 'rehearsal', value: summarize(options.rehearsal.record, options.rehearsal.file)});
 	const resources = journalResources(store, runId);
 
 	let activity: DbActivity | undefined;
@@ -227,7 +232,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		}
 	}
 
-	function gateConditions(gate: GateItem, attested: boolean): GateConditionState[] {
+	function planConditions(gate: GateItem, attested: boolean): GateConditionState[] {
 		const state = store.current;
 		// A probes item also says what it counted ("11 probes as app_user: 4 ran, 4 unchanged, …").
 		const counted = (id: string) => (plan.byId.get(id)?.item.kind === 'probes' && state.items[id]?.evidence?.actual ? ` (${state.items[id]!.evidence!.actual})` : '');
@@ -257,17 +262,28 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	async function runGate(entry: PlanEntry): Promise<'passed' | 'quit'> {
 		const gate = entry.item as GateItem;
 		const startedAt = now();
+		// The rehearsal's own gate has nothing to compare with and no traffic to watch.
+		const preview = options.settings.rehearsal
+			? undefined
+			: await gatePreview({client, plan, ...(options.rehearsal ? {rehearsal: options.rehearsal} : {}), trafficSampleMs: options.settings.trafficSampleMs ?? 3000, lockTimeoutMs: options.settings.lockTimeoutMs, now: now()});
+		if (preview) {
+			store.append({type: 'data', key: 'gate-preview', value: {lines: preview.lines, lockImpact: preview.lockImpact, ...(preview.fingerprint ? {fingerprint: preview.fingerprint} : {})}});
+			for (const line of preview.lines) store.appendOutput(gate.id, 'info', line);
+		}
+		const gateTail = (conditions: readonly GateConditionState[]) => [...conditions.map(conditionLine), ...(preview?.lines ?? [])];
+		const gateConditions = (g: GateItem, attested: boolean) => [...planConditions(g, attested), ...(preview?.conditions ?? [])];
 		const before = gateConditions(gate, false);
-		const blocking = before.filter((c) => (c.side === 'go' ? !c.holds && !c.attest : c.holds && !c.attest));
+		const blocking = before.filter((c) => !c.warning && (c.side === 'go' ? !c.holds && !c.attest : c.holds && !c.attest));
 		if (options.mode === 'yes') {
 			const after = gateConditions(gate, Boolean(options.go));
-			const failing = after.filter((c) => (c.side === 'go' ? !c.holds : c.holds));
+			for (const c of after) store.appendOutput(gate.id, 'info', conditionLine(c));
+			const failing = after.filter((c) => !c.warning && (c.side === 'go' ? !c.holds : c.holds));
 			if (!options.go || failing.length > 0) {
-				const evidence = {expected: `all GO conditions hold, no NO-GO condition present, operator types ${gate.word}`, actual: failing.length > 0 ? `not met: ${failing.map((c) => c.text).join('; ')}` : '--go not given', outputTail: after.map(conditionLine), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: 0};
+				const evidence = {expected: `all GO conditions hold, no NO-GO condition present, operator types ${gate.word}`, actual: failing.length > 0 ? `not met: ${failing.map((c) => c.text).join('; ')}` : '--go not given', outputTail: gateTail(after), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: 0};
 				store.append({type: 'item-failed', itemId: gate.id, error: failing.length > 0 ? `NO-GO: ${failing.map((c) => c.text).join('; ')}` : 'Stopped at the GO gate: pass --go to record the GO decision.', evidence});
 				throw new Stop(failing.length > 0 ? 'no-go' : 'stopped-at-gate', failing.length > 0 ? `NO-GO at ${gate.id}: ${failing.map((c) => c.text).join('; ')}` : `Stopped at the GO gate ${gate.id}; rerun with --go --resume to continue.`);
 			}
-			store.append({type: 'item-passed', itemId: gate.id, evidence: {expected: `GO`, actual: `GO given with --go; ${after.length} conditions checked`, outputTail: after.map(conditionLine), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: now().getTime() - startedAt.getTime()}});
+			store.append({type: 'item-passed', itemId: gate.id, evidence: {expected: `GO`, actual: `GO given with --go; ${after.length} conditions checked`, outputTail: gateTail(after), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: now().getTime() - startedAt.getTime()}});
 			return 'passed';
 		}
 		for (;;) {
@@ -281,12 +297,12 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 			if (decision.type === 'quit') return 'quit';
 			if (decision.type === 'confirm' && decision.typed === gate.word && blocking.length === 0) {
 				const after = gateConditions(gate, true);
-				store.append({type: 'item-passed', itemId: gate.id, evidence: {expected: `operator types ${gate.word}`, actual: `${gate.word} typed by the operator`, outputTail: after.map(conditionLine), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: now().getTime() - startedAt.getTime()}});
+				store.append({type: 'item-passed', itemId: gate.id, evidence: {expected: `operator types ${gate.word}`, actual: `${gate.word} typed by the operator`, outputTail: gateTail(after), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: now().getTime() - startedAt.getTime()}});
 				return 'passed';
 			}
 			if (decision.type === 'confirm' && blocking.length > 0) {
 				// The gate stays closed; the operator must fix the conditions.
-				const evidence = {expected: 'no NO-GO condition', actual: blocking.map((c) => c.text).join('; '), outputTail: before.map(conditionLine), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: 0};
+				const evidence = {expected: 'no NO-GO condition', actual: blocking.map((c) => c.text).join('; '), outputTail: gateTail(before), startedAt: startedAt.toISOString(), endedAt: now().toISOString(), durationMs: 0};
 				store.append({type: 'item-failed', itemId: gate.id, error: `NO-GO: ${blocking.map((c) => c.text).join('; ')}`, evidence});
 				throw new Stop('no-go', `NO-GO at ${gate.id}: ${blocking.map((c) => c.text).join('; ')}`);
 			}
@@ -563,7 +579,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 }
 
 function conditionLine(c: GateConditionState): string {
-	const mark = c.side === 'go' ? (c.holds ? 'GO    ✓' : 'GO    ✗') : c.holds ? 'NO-GO ✗ present' : 'NO-GO ✓ absent';
+	const mark = c.warning && !c.holds ? 'WARN  !' : c.side === 'go' ? (c.holds ? 'GO    ✓' : 'GO    ✗') : c.holds ? 'NO-GO ✗ present' : 'NO-GO ✓ absent';
 	return `${mark}  ${c.text}  [${c.evidence}]`;
 }
 

@@ -10,6 +10,13 @@
  */
 import type {Plan, TimelineRow} from '../plan/schema.js';
 import type {ItemState, RunState} from './types.js';
+import type {RehearsalSummary} from '../rehearsal/file.js';
+
+/** The rehearsal the run carries (data `rehearsal`), when there is one. */
+export function rehearsalOf(state: RunState): RehearsalSummary | undefined {
+	const value = state.data['rehearsal'] as RehearsalSummary | undefined;
+	return value && typeof value === 'object' && value.durations && typeof value.durations === 'object' ? value : undefined;
+}
 
 const UNIT_MS = {ms: 1, s: 1000, m: 60_000, h: 3_600_000} as const;
 
@@ -32,7 +39,10 @@ export type TimelineRowView = {
 	/** Planned duration as the plan writes it (10m, 2s), when given. */
 	readonly duration?: string;
 	readonly plannedOffsetMs: number;
+	/** The duration the run expects: the rehearsal's prediction when the run carries one, else the plan's. */
 	readonly plannedDurationMs: number;
+	/** The rehearsed (predicted) duration, when the run carries a rehearsal. */
+	readonly rehearsedDurationMs?: number;
 	/** The forward items whose `timeline` names this row, in plan order. */
 	readonly itemIds: readonly string[];
 	readonly status: TimelineRowStatus;
@@ -59,6 +69,8 @@ export type TClock = {
 	readonly scheduleDeltaMs?: number;
 	/** "on time", "3m behind", "2m ahead", or "" when unknown. */
 	readonly scheduleLabel: string;
+	/** With a rehearsal: when the run should end (epoch ms), from now plus the rehearsed durations of what is left. */
+	readonly predictedEndMs?: number;
 };
 
 export type RunProgress = {
@@ -138,11 +150,13 @@ function rowStatus(plan: Plan, state: RunState, itemIds: readonly string[]): Tim
 /** Planned vs actual for every row of the plan's timeline, in plan order. */
 export function timelineRows(plan: Plan, state: RunState, now: number): TimelineRowView[] {
 	const {t0Ms} = timelineT0(plan, state);
+	const rehearsed = rehearsalOf(state)?.durations;
 	return plan.timeline.map((row) => {
 		const itemIds = rowItems(plan, row);
 		const status = rowStatus(plan, state, itemIds);
 		const plannedOffsetMs = parseOffsetMs(row.at);
-		const plannedDurationMs = row.duration ? Math.max(0, parseOffsetMs(row.duration)) || 0 : 0;
+		const rehearsedDurationMs = rehearsed?.[row.id];
+		const plannedDurationMs = rehearsedDurationMs ?? (row.duration ? Math.max(0, parseOffsetMs(row.duration)) || 0 : 0);
 		const start = rowStart(plan, state, row);
 		let end: number | undefined;
 		if (status === 'done' || status === 'failed' || status === 'skipped') {
@@ -159,6 +173,7 @@ export function timelineRows(plan: Plan, state: RunState, now: number): Timeline
 			...(row.duration === undefined ? {} : {duration: row.duration}),
 			plannedOffsetMs,
 			plannedDurationMs,
+			...(rehearsedDurationMs === undefined ? {} : {rehearsedDurationMs}),
 			itemIds,
 			status,
 		};
@@ -232,10 +247,20 @@ export function tClock(plan: Plan, state: RunState, now: number): TClock {
 			delta = last.actualOffsetMs + (last.actualDurationMs ?? 0) - (last.plannedOffsetMs + last.plannedDurationMs);
 		}
 	}
+	let predictedEndMs: number | undefined;
+	if (rehearsalOf(state)) {
+		let left = 0;
+		for (const row of rows) {
+			if (row.status === 'done' || row.status === 'skipped') continue;
+			left += row.actualDurationMs === undefined ? row.plannedDurationMs : Math.max(0, row.plannedDurationMs - row.actualDurationMs);
+		}
+		predictedEndMs = now + left;
+	}
 	return {
 		t0Ms,
 		t0Actual: actual,
 		nowOffsetMs,
+		...(predictedEndMs === undefined ? {} : {predictedEndMs}),
 		label: formatTOffset(nowOffsetMs),
 		...(current ? {currentRowId: current.id} : {}),
 		...(delta === undefined ? {} : {scheduleDeltaMs: delta}),

@@ -51,6 +51,8 @@ export type GateConditionState = {
 	readonly holds: boolean;
 	readonly evidence: string;
 	readonly attest: boolean;
+	/** Shown at the gate but never blocks GO (e.g. "not rehearsed", a table with live writes). */
+	readonly warning?: boolean;
 };
 
 export type EventBase = {readonly seq: number; readonly at: string};

@@ -54,15 +54,16 @@ function conditionLines(conditions: readonly GateConditionState[], width: number
 	const out: PaneLine[] = [];
 	for (const condition of conditions) {
 		const good = condition.side === 'go' ? condition.holds : !condition.holds;
-		const mark = good ? glyphs.mark.passed : glyphs.mark.failed;
-		const side = condition.side === 'go' ? 'GO   ' : 'NO-GO';
-		const state = condition.side === 'go' ? (condition.holds ? 'holds' : 'NOT MET') : condition.holds ? 'PRESENT' : 'absent';
+		const warn = Boolean(condition.warning) && !good;
+		const mark = good ? glyphs.mark.passed : warn ? glyphs.mark.waiting : glyphs.mark.failed;
+		const side = warn ? 'WARN ' : condition.side === 'go' ? 'GO   ' : 'NO-GO';
+		const state = warn ? 'WARNING (does not block GO)' : condition.side === 'go' ? (condition.holds ? 'holds' : 'NOT MET') : condition.holds ? 'PRESENT' : 'absent';
 		const evidence = condition.attest && !/attest/i.test(condition.evidence) ? `${condition.evidence} (attested by typing the word)` : condition.evidence;
 		if (roomy) {
-			out.push(line(truncate(`${side} ${mark} ${condition.text}`, width, glyphs.ellipsis), good ? 'ok' : 'bad', {bold: !good}));
-			out.push(line(truncate(`        ${state}: ${evidence}`, width, glyphs.ellipsis), good ? 'muted' : 'bad'));
+			out.push(line(truncate(`${side} ${mark} ${condition.text}`, width, glyphs.ellipsis), good ? 'ok' : warn ? 'attention' : 'bad', {bold: !good}));
+			out.push(line(truncate(`        ${state}: ${evidence}`, width, glyphs.ellipsis), good ? 'muted' : warn ? 'attention' : 'bad'));
 		} else {
-			out.push(line(truncate(`${side} ${mark} ${condition.text} ${glyphs.arrow} ${state}: ${evidence}`, width, glyphs.ellipsis), good ? 'ok' : 'bad', {bold: !good}));
+			out.push(line(truncate(`${side} ${mark} ${condition.text} ${glyphs.arrow} ${state}: ${evidence}`, width, glyphs.ellipsis), good ? 'ok' : warn ? 'attention' : 'bad', {bold: !good}));
 		}
 	}
 	return out;
@@ -155,6 +156,10 @@ export function detailLines(input: DetailInput): PaneLine[] {
 			const roomy = waiting.conditions.length * 2 + 8 <= height;
 			sections.push({order: 4, priority: 1, lines: conditionLines(waiting.conditions, width, glyphs, roomy)});
 		}
+	}
+	const preview = item.kind === 'gate' ? (state.data['gate-preview'] as {lines?: readonly string[]} | undefined) : undefined;
+	if (preview?.lines && preview.lines.length > 0) {
+		sections.push({order: 4, priority: 2, lines: preview.lines.map((text) => line(truncate(text, width, glyphs.ellipsis), /^\s+FLAG /.test(text) ? 'attention' : 'plain', {bold: /^\s+FLAG /.test(text)}))});
 	}
 
 	if (status === 'skipped' && itemState?.skipReason) sections.push({order: 5, priority: 1, lines: wrapped(itemState.skipReason, width, 'muted', 2, glyphs, 'Skipped: ')});

@@ -9,7 +9,7 @@
  */
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../engine/types.js';
-import {formatElapsed, runProgress, tClock} from '../engine/timeline.js';
+import {formatElapsed, formatTOffset, runProgress, tClock} from '../engine/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine} from './pane-line.js';
 import {safeTarget} from './safe-target.js';
@@ -57,7 +57,7 @@ export function headerLines(input: HeaderInput): PaneLine[] {
 	const progress = runProgress(plan.plan, state);
 	const elapsed = elapsedMs(state, now);
 	const parts = [
-		`${clock.label}${clock.t0Ms === undefined ? '' : clock.t0Actual ? ' (T0 actual)' : ' (T0 planned)'}${clock.scheduleLabel ? ` ${clock.scheduleLabel}` : ''}`,
+		`${clock.label}${clock.t0Ms === undefined ? '' : clock.t0Actual ? ' (T0 actual)' : ' (T0 planned)'}${clock.scheduleLabel ? ` ${clock.scheduleLabel}` : ''}${clock.predictedEndMs !== undefined && clock.t0Ms !== undefined ? `, ends ~${formatTOffset(clock.predictedEndMs - clock.t0Ms)} (rehearsed)` : ''}`,
 		`progress ${progress.done}/${progress.total}${progress.failed ? ` (${progress.failed} failed)` : ''}`,
 		`elapsed ${elapsed === undefined ? '-' : formatElapsed(elapsed)}`,
 		`${state.status}${state.statusMessage && state.status !== 'running' ? `: ${state.statusMessage}` : ''}`,

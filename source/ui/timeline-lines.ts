@@ -57,18 +57,21 @@ export function timelineLines(input: TimelineInput): PaneLine[] {
 		const current = rows[currentIndex];
 		const next = currentIndex >= 0 ? rows[currentIndex + 1] : undefined;
 		if (!current) return [line(truncate(`Timeline: all ${rows.length} rows done${clock.scheduleLabel ? ` (${clock.scheduleLabel})` : ''}`, width, glyphs.ellipsis), 'ok')];
-		const parts = [`Timeline ${glyphs.mark[rowMark[current.status]]} ${current.at} ${current.activity}: plan ${current.duration ?? '-'}, actual ${actual(current)} ${delta(current.deltaMs)}`.trimEnd()];
+		const parts = [`Timeline ${glyphs.mark[rowMark[current.status]]} ${current.at} ${current.activity}: ${current.rehearsedDurationMs === undefined ? `plan ${current.duration ?? '-'}` : `rehearsed ${formatShortDuration(current.rehearsedDurationMs)}`}, actual ${actual(current)} ${delta(current.deltaMs)}`.trimEnd()];
 		if (next) parts.push(`next ${next.at} ${next.activity}`);
 		return [line(truncate(parts.join(glyphs.separator), width, glyphs.ellipsis), rowTone[current.status])];
 	}
 	const atWidth = 6;
-	const planWidth = 5;
+	// With a rehearsal the duration column is what the rehearsal measured, not the plan's guess.
+	const rehearsed = rows.some((row) => row.rehearsedDurationMs !== undefined);
+	const planWidth = rehearsed ? 9 : 5;
 	const actualWidth = 14;
 	const deltaWidth = 7;
 	const activityWidth = Math.max(8, width - (2 + atWidth + planWidth + actualWidth + deltaWidth + 4) - (glyphs.ascii ? 2 : 0));
-	const header = `${' '.repeat(glyphs.ascii ? 4 : 2)}${fit('plan', atWidth)} ${fit('activity', activityWidth)} ${fit('dur', planWidth)} ${fit('actual', actualWidth)} ${'delta'}`;
+	const header = `${' '.repeat(glyphs.ascii ? 4 : 2)}${fit('plan', atWidth)} ${fit('activity', activityWidth)} ${fit(rehearsed ? 'rehearsed' : 'dur', planWidth)} ${fit('actual', actualWidth)} ${'delta'}`;
 	const body = rows.map((row, index) => {
-		const text = `${glyphs.mark[rowMark[row.status]]} ${fit(row.at, atWidth)} ${fit(row.activity, activityWidth, glyphs.ellipsis)} ${fit(row.duration ?? '-', planWidth)} ${fit(actual(row), actualWidth)} ${delta(row.deltaMs)}`;
+		const duration = row.rehearsedDurationMs === undefined ? (row.duration ?? '-') : formatShortDuration(row.rehearsedDurationMs);
+		const text = `${glyphs.mark[rowMark[row.status]]} ${fit(row.at, atWidth)} ${fit(row.activity, activityWidth, glyphs.ellipsis)} ${fit(duration, planWidth)} ${fit(actual(row), actualWidth)} ${delta(row.deltaMs)}`;
 		return line(truncate(text.trimEnd(), width, glyphs.ellipsis), rowTone[row.status], {bold: index === currentIndex});
 	});
 	const room = height - 1;

@@ -12,6 +12,14 @@ import {freshDatabase, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {runCli, subsetPlan, tempDir, type CliResult} from '../helpers/cli.js';
 import {countRows} from '../../source/backup/row-counts.js';
 import {rehearsalSchema, type Rehearsal} from '../../source/rehearsal/file.js';
+import {connectTo} from '../helpers/db.js';
+import {timelineLines} from '../../source/ui/timeline-lines.js';
+import {headerLines} from '../../source/ui/header-lines.js';
+import {glyphsFor} from '../../source/ui/glyphs.js';
+import type {RunState} from '../../source/engine/types.js';
+import {formatShortDuration} from '../../source/engine/timeline.js';
+import {loadPlan} from '../../source/plan/load.js';
+import {ACTION_NAMES} from '../../source/engine/executors/index.js';
 
 let db: TestDatabase;
 let backupFile: string;
@@ -120,6 +128,127 @@ describe('runbook rehearse --from-backup <the runbook\'s own backup>', () => {
 		const dir = /removed the throwaway server and (\S+)/.exec(run.stderr)?.[1];
 		expect(dir).toBeDefined();
 		expect(existsSync(dir!)).toBe(false);
+	});
+});
+
+/**
+ * The plan cut to the GO gate and the three migrations, the gate's own
+ * conditions replaced by one the operator attests: without --go the run stops
+ * at the gate (exit 3) with what the gate computed — the rehearsal condition
+ * and the lock-impact preview — and changes nothing.
+ */
+function gatePlan(): string {
+	const file = subsetPlan(['go-no-go', 'step1', 'step2', 'step3']);
+	const plan = parse(readFileSync(file, 'utf8')) as {phases: Array<{items: Array<Record<string, unknown>>}>};
+	for (const phase of plan.phases) for (const item of phase.items) if (item['kind'] === 'gate') Object.assign(item, {go: [{id: 'go.operator', text: 'The operator decides', attest: true}], noGo: []});
+	writeFileSync(file, stringify(plan));
+	return file;
+}
+
+type GateEvidence = {error?: string; evidence?: {outputTail?: string[]}};
+
+function gateOf(stateDir: string): {state: RunState; gate: GateEvidence; lines: string[]} {
+	const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as RunState;
+	const gate = state.items['gate.go'] as GateEvidence;
+	return {state, gate, lines: gate.evidence?.outputTail ?? []};
+}
+
+describe('runbook run --rehearsal rehearsal.json', () => {
+	it('shows the rehearsed durations in the timeline and predicts the end from them', async () => {
+		const stateDir = tempDir('rehearsal-run');
+		const result = await runCli(['run', '--yes', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--rehearsal', path.join(outDir, 'rehearsal.json'), '--traffic-sample', '500ms']);
+		expect(result.stderr).not.toMatch(/bug in runbook/);
+		expect(result.exitCode).toBe(3);
+		const {state} = gateOf(stateDir);
+		const m2 = rehearsal.timeline.find((t) => t.id === 't4-m2')!;
+		const width = 100;
+		const pane = timelineLines({plan: loadPlan(gatePlan(), {actions: ACTION_NAMES}).plan, state, now: Date.now(), width, height: 20, glyphs: glyphsFor(true)}).map((l) => l.text);
+		expect(pane[0]).toMatch(/rehearsed/);
+		const row = pane.find((l) => l.includes('Execute Migration 2'))!;
+		expect(row).toContain(formatShortDuration(m2.predictedMs));
+		expect(row).not.toMatch(/ 3s /);
+		const header = headerLines({plan: loadPlan(gatePlan(), {actions: ACTION_NAMES}), state, target: state.target, now: Date.now(), width: 200, glyphs: glyphsFor(true), watch: false}).map((l) => l.text);
+		expect(header[1]).toMatch(/, ends ~T[+-]\d+m(\d\ds)? \(rehearsed\)/);
+		const status = await runCli(['status', '--plan', gatePlan(), '--state-dir', stateDir]);
+		expect(status.stdout).toContain(`Execute Migration 2 (RLS policies)`);
+		expect(status.stdout).toMatch(new RegExp(`T\\+4m .*rehearsed ${formatShortDuration(m2.predictedMs).replace('.', '\\.')} \\(plan 3s\\)`));
+	});
+
+	it('gains "rehearsed on a backup of this schema" at the gate, holding when the fingerprint matches', async () => {
+		const stateDir = tempDir('rehearsal-gate');
+		await runCli(['run', '--yes', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--rehearsal', path.join(outDir, 'rehearsal.json'), '--traffic-sample', '500ms']);
+		const {gate, lines} = gateOf(stateDir);
+		const condition = lines.find((l) => l.includes('Rehearsed on a backup of this schema'))!;
+		expect(condition).toMatch(/^GO +✓/);
+		expect(condition).toContain(`schema fingerprint ${rehearsal.fingerprint.sha256.slice(0, 12)}… of platform matches the rehearsal`);
+		expect(gate.error).toBe('NO-GO: The operator decides');
+	});
+
+	it('shows what differs when the schema changed after the rehearsal, and it is a NO-GO', async () => {
+		await db.query('ALTER TABLE platform.users ADD COLUMN nickname text');
+		try {
+			const stateDir = tempDir('rehearsal-mismatch');
+			const result = await runCli(['run', '--yes', '--go', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--rehearsal', path.join(outDir, 'rehearsal.json'), '--traffic-sample', '500ms']);
+			expect(result.exitCode).toBe(3);
+			const {gate, lines} = gateOf(stateDir);
+			expect(gate.error).toBe('NO-GO: Rehearsed on a backup of this schema');
+			const condition = lines.find((l) => l.includes('Rehearsed on a backup of this schema'))!;
+			expect(condition).toMatch(/^GO +✗/);
+			expect(condition).toContain('here now but not rehearsed: column platform.users.nickname text');
+			// Nothing ran past the gate.
+			expect(await db.query(`SELECT to_regclass('platform.databases') AS t`)).toEqual([{t: null}]);
+		} finally {
+			await db.query('ALTER TABLE platform.users DROP COLUMN nickname');
+		}
+	});
+
+	it('without a rehearsal the gate warns "not rehearsed", which does not block GO', async () => {
+		const stateDir = tempDir('rehearsal-none');
+		await runCli(['run', '--yes', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--traffic-sample', '500ms']);
+		const {gate, lines} = gateOf(stateDir);
+		expect(lines.find((l) => l.includes('Rehearsed on a backup of this schema'))).toMatch(/^WARN +!.*not rehearsed \(a warning, not a NO-GO\)/);
+		expect(gate.error).toBe('NO-GO: The operator decides');
+	});
+});
+
+describe('the lock-impact preview at the GO gate', () => {
+	it('flags platform.users while a session writes to it, names the session and the oldest transaction', async () => {
+		const holder = await connectTo(db, 'app-writer');
+		const writer = await connectTo(db, 'app-writer-loop');
+		let writing = true;
+		const loop = (async () => {
+			while (writing) {
+				await writer.query(`UPDATE platform.users SET last_sign_in_at = now() WHERE id = (SELECT id FROM platform.users ORDER BY id LIMIT 1 OFFSET 7)`);
+				await new Promise((r) => setTimeout(r, 50));
+			}
+		})();
+		try {
+			await holder.query('BEGIN');
+			await holder.query(`UPDATE platform.users SET updated_at = updated_at WHERE id = (SELECT id FROM platform.users ORDER BY id LIMIT 1)`);
+			const [{pid}] = (await holder.query<{pid: number}>('SELECT pg_backend_pid() AS pid')).rows as [{pid: number}];
+			const stateDir = tempDir('lock-impact');
+			const result = await runCli(['run', '--yes', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--traffic-sample', '2s']);
+			expect(result.stderr).not.toMatch(/bug in runbook/);
+			const {state, lines} = gateOf(stateDir);
+			const flagged = lines.find((l) => /^\s+FLAG platform\.users /.test(l));
+			expect(flagged).toBeDefined();
+			expect(flagged).toMatch(/\[ACCESS EXCLUSIVE\]: [\d.]+ writes\/s/);
+			expect(flagged).toContain(`pid ${pid} `);
+			expect(flagged).toContain('ROW EXCLUSIVE');
+			expect(lines.find((l) => l.includes('locks from the statement kinds') && l.startsWith('  step2.apply'))).toBeDefined();
+			expect(lines.find((l) => l.includes('No live writes on a table an ACCESS EXCLUSIVE step locks'))).toMatch(/^WARN .*FLAGGED: platform\.users \(step2\.apply\)/);
+			expect(lines.find((l) => l.includes('Oldest open transaction'))).toContain(`pid ${pid} `);
+			const impact = (state.data['gate-preview'] as {lockImpact: {traffic: Array<{table: string; writesPerSec: number}>}}).lockImpact;
+			expect(impact.traffic.find((t) => t.table === 'platform.users')!.writesPerSec).toBeGreaterThan(0);
+			// A table nobody touches is not flagged.
+			expect(lines.find((l) => /FLAG platform\.tax_ids/.test(l))).toBeUndefined();
+		} finally {
+			writing = false;
+			await loop;
+			await holder.query('ROLLBACK');
+			await holder.end();
+			await writer.end();
+		}
 	});
 });
 
