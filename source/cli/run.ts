@@ -81,7 +81,7 @@ export function buildSettings(options: CliOptions, resolved: ResolvedTarget, sta
 		...(env['APP_TOKEN'] ? {appToken: env['APP_TOKEN']} : {}),
 		...(options.testDatabaseUrl ? {testTarget: parseTarget(options.testDatabaseUrl, 'TEST_DATABASE_URL')} : {}),
 		env,
-		options: options.named,
+		options: resolved.serverLog && !options.named['server-log'] ? {...options.named, 'server-log': resolved.serverLog} : options.named,
 		binaries: {psql: 'psql', pgDump: 'pg_dump', pgRestore: 'pg_restore'},
 		sandbox: Boolean(resolved.sandbox),
 		trafficSampleMs: options.trafficSampleMs,

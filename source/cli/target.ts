@@ -13,6 +13,7 @@ import {givenSourceOf, resolveConnection} from '../db/resolve.js';
 import {startServer, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
 import {startThrowawayRedis, stopLeftoverRedis, type ThrowawayRedis} from '../sandbox/throwaway-redis.js';
 import {preparePrerequisites} from '../sandbox/prepare.js';
+import {STATEMENT_LOG_FLAGS} from '../rehearsal/statement-log.js';
 import {onPath} from '../proc/which.js';
 import {defaultStateRoot} from '../state/store.js';
 
@@ -25,6 +26,8 @@ export type ResolvedTarget = {
 	/** Which source chose the target: --database-url, DATABASE_URL, PG* variables, service NAME, or sandbox. */
 	readonly source: string;
 	readonly sandbox?: SandboxServer;
+	/** The sandbox server's log, which the runbook writes (permission-error checks read it). */
+	readonly serverLog?: string;
 	/** Environment additions for the rehearsal (REDIS_URL of the throwaway redis-server). */
 	readonly env: Readonly<Record<string, string>>;
 	readonly close: () => Promise<void>;
@@ -83,7 +86,9 @@ export async function resolveTarget(input: {
 		rmSync(dir, {recursive: true, force: true});
 	}
 	input.log?.(`starting the sandbox PostgreSQL in ${dir} …`);
-	const server = await startServer({persistentDir: dir});
+	// The runbook started this server, so it reads the server's log itself (SQLSTATE 42501) instead of asking.
+	const serverLog = path.join(dir, 'server.log');
+	const server = await startServer({persistentDir: dir, logFile: serverLog, extraFlags: STATEMENT_LOG_FLAGS});
 	const exists = await adminQuery(server.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [SANDBOX_DATABASE]);
 	let target: Target;
 	if (exists.rowCount === 0) {
@@ -105,6 +110,7 @@ export async function resolveTarget(input: {
 		key: 'sandbox',
 		source: 'sandbox',
 		sandbox: server,
+		serverLog,
 		env,
 		close: async () => {
 			redis?.stop();

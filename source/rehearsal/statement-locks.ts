@@ -9,9 +9,10 @@
  * the mode it names. ALTER TABLE forms that take less are counted as ACCESS
  * EXCLUSIVE (the safe side).
  *
- * A DO block that builds its statements at run time (EXECUTE format('ALTER
- * TABLE %I.%I …') over a catalog query for one schema) locks every table of
- * that schema: reported as `schema.*`, expanded from the catalog at the gate.
+ * Statements built at run time (a DO block's EXECUTE format('ALTER TABLE
+ * %I.%I …'), or a SELECT format(…) run by psql's \gexec) over a catalog
+ * query for one schema lock every table of that schema: reported as
+ * `schema.*`, expanded from the catalog at the gate.
  */
 
 export type StaticLock = {
@@ -61,12 +62,13 @@ export function staticLocks(sql: string): StaticLock[] {
 		const key = `${relation}\u0000${mode}`;
 		if (!out.has(key)) out.set(key, {relation, mode, because});
 	};
-	// Dynamic statements in DO blocks: EXECUTE format('ALTER TABLE %I.%I …') over one schema's catalog.
-	for (const block of text.matchAll(/\bDO\s+(\$\w*\$)([\s\S]*?)\1/gi)) {
-		const body = block[2]!;
-		const schema = /\b(?:schemaname|nspname|table_schema)\s*=\s*'([^']+)'/i.exec(body)?.[1];
-		if (!schema) continue;
-		if (/EXECUTE\s+format\s*\(\s*'\s*(?:ALTER\s+TABLE|CREATE\s+POLICY|DROP\s+POLICY)/i.test(body)) add(`${schema}.*`, 'AccessExclusiveLock', 'dynamic ALTER TABLE / CREATE POLICY over the schema (DO block)');
+	// Statements built at run time — EXECUTE format('ALTER TABLE %I.%I …') in a DO block, or a
+	// SELECT format(…) that psql runs with \gexec — over one schema's catalog lock every table of it.
+	for (const m of text.matchAll(/format\s*\(\s*'\s*(ALTER\s+TABLE|CREATE\s+POLICY|DROP\s+POLICY)[^']*%I/gi)) {
+		const rest = text.slice(m.index, m.index + 4000);
+		const end = rest.search(/\\gexec|\$\w*\$/);
+		const schema = /\b(?:schemaname|nspname|table_schema)\s*=\s*'([^']+)'/i.exec(end > 0 ? rest.slice(0, end) : rest)?.[1];
+		if (schema) add(`${schema}.*`, 'AccessExclusiveLock', `${m[1]!.replace(/\s+/g, ' ').toUpperCase()} built from the catalog of ${schema} (dynamic)`);
 	}
 	const staticText = text.replace(/\bDO\s+(\$\w*\$)[\s\S]*?\1/gi, ' ');
 	for (const rule of RULES) {

@@ -39,16 +39,20 @@ function measurementOf(details: Record<string, unknown> | undefined): MigrationM
 
 export function buildRehearsal(input: RehearsalInputs): Rehearsal {
 	const {plan, state} = input;
+	const signoff = (state.data['signoff'] ?? {}) as {reviewedBy?: string; approvedBy?: string; preparedBy?: string};
+	const missing = ([['preparedBy', 'Prepared By'], ['reviewedBy', 'Reviewed By'], ['approvedBy', 'Approved By']] as const).filter(([k]) => !signoff[k]).map(([, label]) => label);
 	const items = plan.forward.map(({item}) => {
 		const s = state.items[item.id];
 		const manual = s?.evidence?.actual === REHEARSED_MANUAL_TEXT;
+		// Sign-off names not given are missing, not passed.
+		const unsigned = item.kind === 'action' && item.action === 'signoff' && state.data['signoff'] !== undefined && missing.length > 0;
 		return {
 			id: item.id,
 			title: item.title,
 			kind: item.kind,
-			status: s?.status ?? 'pending',
+			status: unsigned ? `missing: ${missing.join(', ')}` : (s?.status ?? 'pending'),
 			durationMs: s?.evidence?.durationMs ?? 0,
-			automatic: s?.status === 'passed' && !manual,
+			automatic: s?.status === 'passed' && !manual && !unsigned,
 			...(s?.skipReason ? {note: s.skipReason} : s?.note ? {note: s.note} : manual ? {note: REHEARSED_MANUAL_TEXT} : s?.error ? {note: s.error} : {}),
 		};
 	});
@@ -78,8 +82,6 @@ export function buildRehearsal(input: RehearsalInputs): Rehearsal {
 	const offsets = plan.plan.timeline.map((r) => parseOffsetMs(r.at)).filter(Number.isFinite);
 	const last = plan.plan.timeline.at(-1);
 	const plannedMs = offsets.length > 0 ? Math.max(...offsets) + (last?.duration ? parseOffsetMs(last.duration) || 0 : 0) - Math.min(...offsets) : 0;
-	const signoff = (state.data['signoff'] ?? {}) as {reviewedBy?: string; approvedBy?: string; preparedBy?: string};
-	const missing = ([['preparedBy', 'Prepared By'], ['reviewedBy', 'Reviewed By'], ['approvedBy', 'Approved By']] as const).filter(([k]) => !signoff[k]).map(([, label]) => label);
 	return {
 		kind: 'runbook-rehearsal',
 		version: 1,

@@ -87,7 +87,7 @@ describe('runbook rehearse --from-backup <the runbook\'s own backup>', () => {
 		// One CREATE POLICY and one ENABLE per platform table (the source's, plus platform.databases from Step 1).
 		const tables = platformTables.length + 1;
 		expect(step2.statements.filter((s) => /^CREATE POLICY/.test(s.text))).toHaveLength(tables);
-		expect(step2.statements.filter((s) => /ENABLE ROW LEVEL SECURITY/.test(s.text))).toHaveLength(tables);
+		expect(step2.statements.filter((s) => /^ALTER TABLE \S+ ENABLE ROW LEVEL SECURITY/.test(s.text))).toHaveLength(tables);
 	});
 
 	it('finds an ACCESS EXCLUSIVE lock on every platform table for Step 2, held until commit', () => {
@@ -112,6 +112,11 @@ describe('runbook rehearse --from-backup <the runbook\'s own backup>', () => {
 		expect(m1.basis).toBe('measured');
 		expect(m1.predictedMs).toBe(m1.measuredMs);
 		expect(rehearsal.window.predictedMs).toBe(rehearsal.timeline.reduce((s, t) => s + t.predictedMs, 0));
+		// Sign-off names not given are missing, not passed.
+		expect(rehearsal.items.find((i) => i.id === 'signoff.names')).toMatchObject({status: 'missing: Reviewed By, Approved By', automatic: false});
+		expect(rehearsal.signoff.missing).toEqual(['Reviewed By', 'Approved By']);
+		// The runbook started the server, so it read its log for SQLSTATE 42501 itself.
+		expect(rehearsal.items.find((i) => i.id === 'success.permission-errors')).toMatchObject({status: 'passed', automatic: true});
 		const notified = rehearsal.items.find((i) => i.id === 'comms.notified')!;
 		expect(notified).toMatchObject({status: 'passed', automatic: false, note: 'rehearsed, confirmed automatically'});
 		const md = readFileSync(path.join(outDir, 'rehearsal.md'), 'utf8');
@@ -160,18 +165,19 @@ describe('runbook run --rehearsal rehearsal.json', () => {
 		expect(result.stderr).not.toMatch(/bug in runbook/);
 		expect(result.exitCode).toBe(3);
 		const {state} = gateOf(stateDir);
-		const m2 = rehearsal.timeline.find((t) => t.id === 't4-m2')!;
+		// Verify Migration 2: the plan guesses 5 minutes, the rehearsal measured what its queries took.
+		const v2 = rehearsal.timeline.find((t) => t.id === 't5-v2')!;
+		expect(v2.basis).toBe('measured');
 		const width = 100;
 		const pane = timelineLines({plan: loadPlan(gatePlan(), {actions: ACTION_NAMES}).plan, state, now: Date.now(), width, height: 20, glyphs: glyphsFor(true)}).map((l) => l.text);
 		expect(pane[0]).toMatch(/rehearsed/);
-		const row = pane.find((l) => l.includes('Execute Migration 2'))!;
-		expect(row).toContain(formatShortDuration(m2.predictedMs));
-		expect(row).not.toMatch(/ 3s /);
+		const row = pane.find((l) => l.includes('Verify Migration 2'))!;
+		expect(row).toContain(` ${formatShortDuration(v2.predictedMs)} `);
+		expect(row).not.toMatch(/ 5m /);
 		const header = headerLines({plan: loadPlan(gatePlan(), {actions: ACTION_NAMES}), state, target: state.target, now: Date.now(), width: 200, glyphs: glyphsFor(true), watch: false}).map((l) => l.text);
 		expect(header[1]).toMatch(/, ends ~T[+-]\d+m(\d\ds)? \(rehearsed\)/);
 		const status = await runCli(['status', '--plan', gatePlan(), '--state-dir', stateDir]);
-		expect(status.stdout).toContain(`Execute Migration 2 (RLS policies)`);
-		expect(status.stdout).toMatch(new RegExp(`T\\+4m .*rehearsed ${formatShortDuration(m2.predictedMs).replace('.', '\\.')} \\(plan 3s\\)`));
+		expect(status.stdout).toMatch(new RegExp(`T\\+5m +Verify Migration 2 .*rehearsed ${formatShortDuration(v2.predictedMs)} \\(plan 5m\\)`));
 	});
 
 	it('gains "rehearsed on a backup of this schema" at the gate, holding when the fingerprint matches', async () => {

@@ -11,7 +11,8 @@ export async function runSignoff(ctx: ExecContext): Promise<Outcome> {
 	const signoff = signoffFromOptions(ctx.plan, ctx.settings.options);
 	ctx.setData('signoff', signoff);
 	const missing = (['reviewedBy', 'approvedBy'] as const).filter((k) => !signoff[k]);
-	const text = `prepared by ${signoff.preparedBy ?? '—'}, reviewed by ${signoff.reviewedBy ?? '—'}, approved by ${signoff.approvedBy ?? '—'}, execution date ${signoff.executionDate}`;
+	// A name not given is MISSING, never shown as if it were signed.
+	const text = `prepared by ${signoff.preparedBy ?? 'MISSING'}, reviewed by ${signoff.reviewedBy ?? 'MISSING'}, approved by ${signoff.approvedBy ?? 'MISSING'}, execution date ${signoff.executionDate}`;
 	ctx.output(text);
 	return {
 		ok: true,
