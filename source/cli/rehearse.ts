@@ -186,10 +186,14 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 			log(`started a throwaway redis-server on 127.0.0.1:${redis.port} for the Railway steps`);
 		}
 		const named = {...options.named, 'server-log': ws.serverLog, 'app-url': undefined};
+		// The application role: --app-role, else the one role the dump grants to that owns nothing.
+		const appRole = options.appRole ?? (archive.grantees.length === 1 ? archive.grantees[0] : undefined);
+		if (!options.appRole && appRole) log(`application role: ${appRole} (the only role the dump grants to that owns nothing; --app-role chooses another)`);
+		if (!appRole) log(`no application role: the dump grants to ${archive.grantees.length} roles (${archive.grantees.join(', ') || 'none'}); give --app-role so the baselines, probes and RLS checks run as the application`);
 		const settings: RunSettings = {
 			backupDir: ws.backupDir,
 			...tuningSettings(options),
-			...(options.appRole ? {appRole: options.appRole} : {}),
+			...(appRole ? {appRole} : {}),
 			env,
 			options: named,
 			binaries: clientBinaries(build),
