@@ -34,6 +34,8 @@ function failure(error: unknown, secrets: readonly string[], prefix = ''): Failu
 
 function shown(value: unknown, label: string, secret: boolean): string {
 	if (value === null || value === undefined) return `${label} = NULL`;
+	// A password-like value is never shown, and never as `password = x` (which the redaction masks up to the next blank).
+	if (/password|secret|token/i.test(label)) return `${label} (not shown)`;
 	const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
 	if (secret) return `${label} = sha256:${createHash('sha256').update(text).digest('hex').slice(0, 8)} (secret)`;
 	return `${label} = ${maskUrl(text).slice(0, 60)}`;
