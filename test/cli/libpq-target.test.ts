@@ -188,6 +188,26 @@ describe('PG* variables, services and the password file', () => {
 	});
 });
 
+/** The pid and every descendant of it, from /proc/<pid>/stat's parent field. */
+function descendants(root: number): string[] {
+	const parentOf = new Map<string, string>();
+	for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+		try {
+			// "pid (comm) state ppid …"; comm may hold spaces or parentheses, so read after the last ')'.
+			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+			parentOf.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '');
+		} catch {
+			// already gone
+		}
+	}
+	const tree = new Set([String(root)]);
+	for (let grew = true; grew; ) {
+		grew = false;
+		for (const [pid, parent] of parentOf) if (!tree.has(pid) && tree.has(parent)) (tree.add(pid), (grew = true));
+	}
+	return [...tree];
+}
+
 describe('a real run from PG* variables and a pgpass file', () => {
 	it('runs psql children with no secret in any argv, none in the state, and the journal names the source', async () => {
 		const db = await freshDatabase('libpq_run');
@@ -206,7 +226,8 @@ describe('a real run from PG* variables and a pgpass file', () => {
 			let running = true;
 			void child.finally(() => (running = false));
 			while (running) {
-				for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+				// Only this run's process tree: other test files run at the same time and may pass a URL with the shared password on purpose.
+				for (const pid of descendants(child.pid!)) {
 					let cmdline = '';
 					try {
 						cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
