@@ -45,6 +45,8 @@ async function main(argv: readonly string[]): Promise<number> {
 			return (await import('./cli/monitor.js')).monitorCommand(options);
 		case 'conninfo':
 			return (await import('./cli/conninfo.js')).conninfoCommand(options);
+		case 'cleanup':
+			return (await import('./cli/cleanup.js')).cleanupCommand(options);
 		case 'completion':
 			return (await import('./cli/completion.js')).completionCommand(options);
 		case 'help':

@@ -19,6 +19,7 @@ import {sha256File} from './sha256-file.js';
 import {findTool} from './tools.js';
 import {detectFormat} from './verify.js';
 import {uniqueAppName, untracked, type ResourceTracker} from '../proc/resource.js';
+import {applyDatabaseLevel, databaseLevelDifferences, describeDatabaseLevel, readDatabaseLevel, type DatabaseLevel} from './database-level.js';
 
 export type RestoreProgress = {
 	readonly phase: 'checksum' | 'terminating' | 'restoring' | 'switching' | 'comparing' | 'done';
@@ -386,6 +387,8 @@ export type RestoreResult = {
 	readonly tables: readonly TableComparison[];
 	readonly mismatches: readonly CountMismatch[];
 	readonly comparedWith: 'backup-snapshot' | 'archive';
+	/** swap: the owner, grants and settings carried over and verified (names only). */
+	readonly databaseLevel?: string;
 	readonly reason?: string;
 	readonly objects: number;
 	readonly durationMs: number;
@@ -421,6 +424,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 	const database = target.database;
 
 	let keptDatabase: string | undefined;
+	let databaseLevel: DatabaseLevel | undefined;
 	let terminated = 0;
 	let objects = 0;
 	const resources = options.resources ?? untracked();
@@ -432,6 +436,8 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		await withClient(maintenance, 'runbook-backup', async (client) => {
 			progress('terminating');
 			terminated += await terminateSessions(client, database);
+			// Owner, grants and settings of the database itself: pg_dump keeps them only with --create (in memory: a setting may be a secret).
+			databaseLevel = await readDatabaseLevel(client, database);
 			await createDatabaseLike(client, fresh, database);
 		});
 		const run = await restoreInto({
@@ -452,6 +458,10 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 			throw new UserError(
 				`Restoring ${options.file} into the new database ${fresh} failed (exit code ${run.result.exitCode}); ${database} was not touched and ${fresh} was dropped. The last lines were:\n${failureTail(run.result, secrets)}\nFix the cause above and run the restore again.`,
 			);
+		}
+		if (databaseLevel) {
+			const level = databaseLevel;
+			await withClient(maintenance, 'runbook-backup', (client) => applyDatabaseLevel(client, fresh, level));
 		}
 		progress('switching', objects);
 		keptDatabase = databaseName(database, runSuffix('pre_restore', resources));
@@ -516,7 +526,8 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		return {projects: count ? Number(count.rows[0]?.n) : undefined, actualCounts: await countRowsWith(client)};
 	});
 	const {tables, mismatches} = toComparison(expectedCounts, actualCounts);
-	const ok = mismatches.length === 0;
+	const levelDifferences = databaseLevel ? databaseLevelDifferences(databaseLevel, await withClient(maintenance, 'runbook-backup', (client) => readDatabaseLevel(client, database))) : [];
+	const ok = mismatches.length === 0 && levelDifferences.length === 0;
 	progress('done', objects);
 	return {
 		ok,
@@ -529,7 +540,8 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		tables,
 		mismatches,
 		comparedWith,
-		...(ok ? {} : {reason: `the restored database differs from the backup: ${describeMismatches(mismatches)}`}),
+		...(databaseLevel ? {databaseLevel: describeDatabaseLevel(databaseLevel)} : {}),
+		...(ok ? {} : {reason: [mismatches.length > 0 ? `the restored database differs from the backup: ${describeMismatches(mismatches)}` : '', levelDifferences.length > 0 ? `its owner, grants or settings differ from the database it replaced: ${levelDifferences.join('; ')}` : ''].filter(Boolean).join('; ')}),
 		objects,
 		durationMs: Date.now() - started,
 	};

@@ -15,7 +15,7 @@ import {Argument, Command, CommanderError, Option} from 'commander';
 import {UserError} from '../errors.js';
 import {projectRoot} from '../paths.js';
 
-export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rehearse', 'rollback', 'verify-backup', 'monitor', 'conninfo', 'completion', 'help'] as const;
+export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rehearse', 'rollback', 'verify-backup', 'monitor', 'conninfo', 'cleanup', 'completion', 'help'] as const;
 export type Command_ = (typeof COMMANDS)[number];
 export type {Command_ as CommandName};
 
@@ -78,6 +78,9 @@ export const OPTIONS = {
 	out: {flags: '--out <dir>', description: 'where rehearsal.md and rehearsal.json go', defaultText: 'the current directory'},
 	cleanup: {flags: '--cleanup', description: 'only remove the servers and files that killed rehearsals left'},
 	rehearsal: {flags: '--rehearsal <file>', description: 'a rehearsal.json to carry into the run: rehearsed durations in the timeline, "rehearsed on a backup of this schema" at the gate', defaultText: 'rehearsal.json in the state directory, when present'},
+	// cleanup: the operator's word on what holds data
+	drop: {flags: '--drop <name>', description: 'drop or remove this one, although it holds data (repeatable; the pre-restore copy of rollback 3)', multiple: true},
+	keep: {flags: '--keep <name>', description: 'keep this one and stop tracking it: it is yours now (repeatable)', multiple: true},
 	'traffic-sample': {flags: '--traffic-sample <duration>', description: 'how long the GO gate samples live traffic on the tables the migrations lock', defaultText: '3s'},
 } as const satisfies Record<string, OptionSpec>;
 
@@ -222,6 +225,15 @@ const SPECS: readonly CommandSpec[] = [
 		examples: ['runbook rehearse --from-backup backup-pre-migration-006-20261130-200000.dump --out ~/rehearsal', 'runbook rehearse --from-backup prod.dump --pg-bin /usr/lib/postgresql/16/bin', 'runbook rehearse --cleanup'],
 	},
 	{
+		name: 'cleanup',
+		summary: 'list what a run created on the server and the disk and did not release; remove what is safe',
+		description:
+			"Lists every database, file, directory, server and child process the run created (journaled before it existed) and did not release, then settles them: orphaned children are waited for (a migration's psql) or ended (pg_dump, pg_restore); scratch databases (runbook_test_restore_<run>), partial backup files and other leftovers are dropped or removed; a changed database setting is undone. What holds data the operator may want (the pre-restore copy of rollback level 3) is never removed silently: interactively you are asked, with --yes it is kept and listed unless you name it with --drop (remove it) or --keep (keep it, stop tracking it). Takes the run lock: it refuses while the run is live.\nExit codes: 0 nothing left (or only what you chose to keep with --keep), 1 something could not be removed or reached, 2 bad input, 3 something that holds data is still waiting for your word.",
+		groups: ['target'],
+		options: ['yes', 'drop', 'keep', 'test-database-url', 'json'],
+		examples: ['runbook cleanup', 'runbook cleanup --yes', 'runbook cleanup --yes --drop app_pre_restore_20261201t020000_1a2b3c4d_9f0e', 'runbook cleanup --yes --keep app_pre_restore_20261201t020000_1a2b3c4d_9f0e'],
+	},
+	{
 		name: 'completion',
 		args: '<shell>',
 		summary: 'print a shell completion script: bash or zsh',
@@ -271,6 +283,10 @@ export type CliOptions = {
 	readonly rehearsalFile?: string;
 	/** GO gate: how long live traffic on the migrations' tables is sampled, ms. */
 	readonly trafficSampleMs: number;
+	/** cleanup: names the operator says to drop, although they hold data. */
+	readonly drop: readonly string[];
+	/** cleanup: names the operator keeps and takes over (no longer tracked). */
+	readonly keep: readonly string[];
 	readonly json: boolean;
 	/** The raw values of the flags given (on the command line or through their environment variable), by long name. */
 	readonly given: Readonly<Partial<Record<OptionName, string | boolean | readonly string[]>>>;
@@ -517,6 +533,8 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 		cleanup: flag('cleanup'),
 		...(rehearsalFile ? {rehearsalFile: path.resolve(rehearsalFile)} : {}),
 		trafficSampleMs: v('traffic-sample') ? parseDurationMs(v('traffic-sample')!, 'traffic-sample') : 3000,
+		drop: (values['drop'] as string[] | undefined) ?? [],
+		keep: (values['keep'] as string[] | undefined) ?? [],
 		json,
 		given: rawGiven,
 		parsed: {command, values, given, args},

@@ -20,6 +20,8 @@ import {readServerStatus, serverStatusText} from './server-status.js';
 import {namedTarget} from './target.js';
 import {requireTerminal} from './terminal.js';
 import {countRun, countsLine, probeLines, probesData, runOf} from '../probes/summary.js';
+import {describeResource, openResources} from '../state/resources.js';
+import {humanBytes} from '../backup/human-bytes.js';
 
 export function locateState(options: CliOptions, plan: LoadedPlan): string {
 	if (options.stateDir) return options.stateDir;
@@ -57,6 +59,11 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 				for (const l of probeLines(plan.plan.probes, probes).filter((l) => /^ {2}(✗|NOT READY|ready)/.test(l))) lines.push(`      ${l}`);
 			}
 		}
+	}
+	const left = openResources(state);
+	if (left.length > 0) {
+		lines.push('', 'Created by this run and still there (runbook cleanup lists and removes them)');
+		for (const r of left) lines.push(`  ${describeResource(r, humanBytes)}`);
 	}
 	const rollbackItems = plan.plan.rollback.flatMap((l) => l.items).filter((i) => state.items[i.id]);
 	if (rollbackItems.length > 0) {

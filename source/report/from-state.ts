@@ -7,6 +7,8 @@ import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../engine/types.js';
 import type {ReportInput, ReportItem, ReportStatus, SignOff, TimelineRow, ObjectCounts, HealthRow, AppCheckRow} from './types.js';
 import {renderReport} from './render-report.js';
+import {describeResource, openResources} from '../state/resources.js';
+import {humanBytes} from '../backup/human-bytes.js';
 import {renderNotification} from './notification.js';
 import {parseOffsetMs, tClock, timelineRows} from '../engine/timeline.js';
 import type {BaselineComparisonData} from '../engine/executors/baseline.js';
@@ -175,6 +177,8 @@ export function buildReportInput(input: {plan: LoadedPlan; state: RunState; secr
 			}),
 			...skipped.map((e) => ({summary: `${e.item.id} (${e.item.title}) skipped by the operator: ${state.items[e.item.id]?.skipReason ?? ''}`})),
 			...state.rollbacks.map((r) => ({summary: `Rollback level ${r.level} at ${r.at}: ${r.reason}`, severity: 'HIGH' as const})),
+			// What the run created and is still there: the pre-restore copy of rollback level 3 with its size, or a leftover.
+			...openResources(state).map((r) => ({summary: `Still on ${r.server ?? 'this host'}: ${describeResource(r, humanBytes)}`, resolution: r.holdsData ? 'Kept until the operator says so: `runbook cleanup --drop NAME` removes it, `--keep NAME` keeps it untracked.' : '`runbook cleanup` removes it.'})),
 			...(health ?? []).filter((h) => h.status === 'unhealthy').map((h) => ({summary: `${h.name} (${h.type}) is unhealthy: ${h.error ?? 'no answer'}`, severity: 'HIGH' as const, resolution: 'Check the service and its URL; the registration stays, and update_database_health records the next check.'})),
 		],
 		...(probes ? {probes} : {}),

@@ -13,10 +13,29 @@ let plan: string;
 let stateDir: string;
 let before: string;
 let args: string[];
+let databaseLevelBefore: unknown;
+
+/** The database's own grants and settings, as the catalog holds them. */
+async function databaseLevel(): Promise<unknown> {
+	const acl = await adminQuery(db.admin, `SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = $1 ORDER BY 1, 2`, [db.name]);
+	const settings = await adminQuery(db.admin, `SELECT coalesce(pg_get_userbyid(NULLIF(s.setrole, 0)), '*') AS role, s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 ORDER BY 1`, [db.name]);
+	return {acl: acl.rows, settings: settings.rows};
+}
 
 
 beforeAll(async () => {
 	db = await freshDatabase('rollback');
+	// Database-level settings and grants, which pg_dump keeps only with --create: level 3 must bring them back.
+	for (const sql of [
+		`SELECT format('ALTER DATABASE %I SET work_mem = %L', $1::text, '7MB') AS sql`,
+		`SELECT format('ALTER ROLE runbook_app IN DATABASE %I SET statement_timeout = %L', $1::text, '9s') AS sql`,
+		`SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', $1::text) AS sql`,
+		`SELECT format('GRANT CONNECT ON DATABASE %I TO runbook_app', $1::text) AS sql`,
+	]) {
+		const {rows} = await adminQuery(db.admin, sql, [db.name]);
+		await adminQuery(db.admin, rows[0]!.sql as string);
+	}
+	databaseLevelBefore = await databaseLevel();
 	before = await schemaDump(db.target, {schema: 'platform'});
 	plan = subsetPlan(['pre-backup', 'step1', 'step2'], {keepRollback: true});
 	stateDir = tempDir('rollback');
@@ -80,5 +99,34 @@ describe('rollback levels on demand', () => {
 		expect(await schemaDump(db.target, {schema: 'platform'})).toBe(before);
 		const rollbacks = journalEvents(stateDir).filter((e) => e['type'] === 'rollback-started').map((e) => e['level']);
 		expect(rollbacks).toEqual([1, 2, 3]);
+		// The database as it was: its own grants and settings came back, and the restore's verification says so.
+		expect(await databaseLevel()).toEqual(databaseLevelBefore);
+		expect(result.stdout).toMatch(/database-level owner postgres; grants: CONNECT to runbook_app, .*settings: statement_timeout \(role runbook_app\), work_mem; .*\(carried over and verified\)/);
+		// The pre-restore copy was journaled before it existed, stays, and is listed with its size.
+		const kept = (await adminQuery(db.admin, `SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${db.name}_pre_restore_%`])).rows as Array<{datname: string}>;
+		expect(kept).toHaveLength(1);
+		const copy = kept[0]!.datname;
+		const status = await runCli(['status', ...args]);
+		expect(status.stdout).toMatch(new RegExp(`Created by this run and still there[^\n]*\n  database ${copy} \(\d+(\.\d+)? MiB\) on [^ ]+ — rollback level 3: pre-restore copy`));
+		const report = await runCli(['report', ...args]);
+		expect(report.stdout).toMatch(new RegExp(`database ${copy} \(\d+(\.\d+)? MiB\)`));
+	});
+
+	it('cleanup keeps the pre-restore copy with --yes, drops it on the operator\'s word, then has nothing left', async () => {
+		const copy = ((await adminQuery(db.admin, `SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${db.name}_pre_restore_%`])).rows[0] as {datname: string}).datname;
+		const refused = await runCli(['cleanup', '--yes', ...args]);
+		expect(refused.exitCode).toBe(3);
+		expect(refused.stdout).toMatch(new RegExp(`KEPT  database ${copy} .*\n +holds data: kept until the operator says so`));
+		expect((await adminQuery(db.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [copy])).rowCount).toBe(1);
+		const wrong = await runCli(['cleanup', '--yes', '--drop', 'no_such_database', ...args]);
+		expect(wrong.exitCode).toBe(2);
+		expect(wrong.stderr).toMatch(/--drop\/--keep name `no_such_database`, which is not among what run/);
+		const dropped = await runCli(['cleanup', '--yes', '--drop', copy, ...args]);
+		expect(dropped.stdout).toMatch(new RegExp(`done  database ${copy} .*\n +dropped on the operator's word`));
+		expect(dropped.exitCode).toBe(0);
+		expect((await adminQuery(db.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [copy])).rowCount).toBe(0);
+		const again = await runCli(['cleanup', '--yes', ...args]);
+		expect(again.exitCode).toBe(0);
+		expect(again.stdout).toMatch(/nothing left: every database, file and child process this run created was released/);
 	});
 });

@@ -182,8 +182,8 @@ export async function runRestore(ctx: ExecContext, suspend: () => Promise<() => 
 			ok: result.ok,
 			evidence: {
 				command: `restore ${path.basename(info.file)} (${mode}) into ${ctx.target.display}`,
-				expected: 'checksum matches; restored; SELECT COUNT(*) FROM platform.projects answers; tables and row counts equal the backup',
-				actual: result.ok ? `projects: ${result.projects}; ${result.tables.length} tables match the backup; ${result.terminated} session(s) terminated${result.keptDatabase ? `; previous database kept as ${result.keptDatabase}` : ''}` : (result.reason ?? 'mismatch'),
+				expected: 'checksum matches; restored; SELECT COUNT(*) FROM platform.projects answers; tables and row counts equal the backup; owner, grants and settings of the database as before',
+				actual: result.ok ? `projects: ${result.projects}; ${result.tables.length} tables match the backup; ${result.terminated} session(s) terminated${result.databaseLevel ? `; database-level ${result.databaseLevel} (carried over and verified)` : ''}${result.keptDatabase ? `; previous database kept as ${result.keptDatabase}` : ''}` : (result.reason ?? 'mismatch'),
 				details: {mode, keptDatabase: result.keptDatabase, mismatches: result.mismatches},
 			},
 			...(result.ok ? {} : {error: `The restore did not verify: ${result.reason ?? ''}`}),

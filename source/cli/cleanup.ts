@@ -1,0 +1,105 @@
+/**
+ * `runbook cleanup`: what a run created on the server and the disk and did
+ * not release (its open resource records, journaled before each thing
+ * existed), listed and settled like --resume does (engine/leftovers.ts).
+ * What holds data is asked about, or with --yes kept unless named with
+ * --drop / --keep. Takes the run lock, so it never touches a live run.
+ */
+import path from 'node:path';
+import {createInterface} from 'node:readline/promises';
+import {StateStore, loadState} from '../state/store.js';
+import {describeResource, openResources, type ResourceRecord} from '../state/resources.js';
+import {settleLeftovers, type LeftoverOutcome} from '../engine/leftovers.js';
+import {acquireRunLock} from '../db/run-lock.js';
+import {parseTarget} from '../db/target.js';
+import {humanBytes} from '../backup/human-bytes.js';
+import {UserError} from '../errors.js';
+import type {CliOptions} from './options.js';
+import {loadPlanForCli} from './run.js';
+import {locateState} from './status.js';
+import {resolveTarget} from './target.js';
+import {defaultStateRoot} from '../state/store.js';
+
+async function ask(r: ResourceRecord): Promise<'drop' | 'forget' | 'keep'> {
+	const rl = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		for (;;) {
+			const answer = (await rl.question(`\n${describeResource(r, humanBytes)}\n  It holds data. Type its name to drop it, "keep" to keep it and stop tracking it, or Enter to leave it listed: `)).trim();
+			if (answer === '') return 'keep';
+			if (answer === 'keep') return 'forget';
+			if (answer === r.name) return 'drop';
+			process.stderr.write(`  "${answer}" is not its name (${r.name}); nothing was done to it.\n`);
+		}
+	} finally {
+		rl.close();
+	}
+}
+
+function line(o: LeftoverOutcome): string {
+	const mark = o.outcome === 'released' ? 'done ' : o.outcome === 'kept' ? 'KEPT ' : 'FAIL ';
+	return `${mark} ${describeResource(o.resource, humanBytes)}\n       ${o.how}`;
+}
+
+export async function cleanupCommand(options: CliOptions): Promise<number> {
+	const plan = loadPlanForCli(options);
+	const dir = locateState(options, plan);
+	if (!StateStore.exists(dir)) {
+		throw new UserError(`There is no run state in ${dir}, so there is no record of what a run created. Point at the run's state with --state-dir (or give the same --database-url the run used).`);
+	}
+	const state = loadState(dir).state;
+	const all = Object.values(state.resources ?? {});
+	const open = openResources(state);
+	const named = [...options.drop, ...options.keep];
+	const unknown = named.filter((n) => !open.some((r) => r.name === n));
+	if (unknown.length > 0) {
+		throw new UserError(`--drop/--keep name ${unknown.map((n) => `\`${n}\``).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not among what run ${state.runId} left (${open.map((r) => r.name).join(', ') || 'nothing'}). Give a name exactly as \`runbook cleanup\` lists it. Nothing was done.`);
+	}
+	const both = options.drop.filter((n) => options.keep.includes(n));
+	if (both.length > 0) throw new UserError(`${both.join(', ')} is given to both --drop and --keep: say one. Nothing was done.`);
+	process.stdout.write(`run ${state.runId} on ${state.target} (${state.status}): ${all.length} created, ${open.length} not released\n`);
+	if (open.length === 0) {
+		process.stdout.write('nothing left: every database, file and child process this run created was released\n');
+		return 0;
+	}
+	for (const r of open) process.stdout.write(`  ${describeResource(r, humanBytes)}\n`);
+	if (!options.yes && !process.stdin.isTTY && open.some((r) => r.holdsData) && named.length === 0) {
+		throw new UserError('Something here holds data and there is no terminal to ask on. Run `runbook cleanup --yes` (it keeps what holds data and lists it), and name what to drop with --drop NAME or to keep and forget with --keep NAME.');
+	}
+	const resolved = await resolveTarget({
+		...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
+		planId: plan.plan.id,
+		stateRoot: options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot(),
+		fresh: false,
+		scale: options.scale,
+		withRedis: false,
+	});
+	try {
+		const target = resolved.target;
+		if (state.target && state.target !== target.display) {
+			throw new UserError(`The run in ${dir} drove ${state.target}, but the target given now is ${target.display}. Give the run's own --database-url. Nothing was done.`);
+		}
+		// The run lock: a live run keeps what it made; cleanup only settles a stopped one.
+		const lock = await acquireRunLock(target, plan.plan.id);
+		const store = StateStore.open({dir, secrets: target.secrets});
+		try {
+			const outcomes = await settleLeftovers(open, {
+				target,
+				...(options.testDatabaseUrl ? {testTarget: parseTarget(options.testDatabaseUrl, 'TEST_DATABASE_URL')} : {}),
+				release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
+				update: (id, patch) => store.append({type: 'resource-updated', id, ...patch}),
+				decide: async (r) => (options.drop.includes(r.name) ? 'drop' : options.keep.includes(r.name) ? 'forget' : options.yes ? 'keep' : ask(r)),
+				log: (text) => process.stdout.write(`${text}\n`),
+			});
+			process.stdout.write(`\n${outcomes.map(line).join('\n')}\n`);
+			const kept = outcomes.filter((o) => o.outcome === 'kept');
+			const failed = outcomes.filter((o) => o.outcome === 'unreachable');
+			if (kept.length > 0) process.stdout.write(`\n${kept.length} kept because ${kept.length > 1 ? 'they hold' : 'it holds'} data: drop with \`runbook cleanup --yes --drop NAME\`, or keep and stop tracking with --keep NAME.\n`);
+			return failed.length > 0 ? 1 : kept.length > 0 ? 3 : 0;
+		} finally {
+			store.close();
+			await lock.release();
+		}
+	} finally {
+		await resolved.close();
+	}
+}
