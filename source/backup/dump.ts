@@ -329,6 +329,11 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				const connection = childConnectionFailure(target, result.tail.filter((l) => l.stream === 'stderr').map((l) => clean(l.line)));
 				if (connection) throw new UserError(`pg_dump could not connect, so no backup exists. ${connection.message}`);
 				const tail = result.tail.filter((l) => l.stream === 'stderr').slice(-12).map((l) => clean(l.line)).join('\n');
+				if (/No space left on device/i.test(tail)) {
+					throw new UserError(
+						`The disk holding the backup directory ${dir} is full: pg_dump of ${target.display} could not write the backup (No space left on device). The partial file was removed; no backup exists and nothing else was changed. Free space there (the backup needs about the size of the database), or give another directory with --backup-dir, then continue with --resume.`,
+					);
+				}
 				throw new UserError(
 					`pg_dump of ${target.display} failed with exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; the partial file was removed, no backup exists. Its last lines were:\n${tail}\nFix the cause above and run the backup again.`,
 				);

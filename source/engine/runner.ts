@@ -25,6 +25,7 @@ import {startActivityPoller, type ActivityPoller} from '../db/activity.js';
 import {StateStore} from '../state/store.js';
 import {journalResources, openResources, describeResource} from '../state/resources.js';
 import {settleLeftovers} from './leftovers.js';
+import {preflight} from './preflight.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import type {ActionResult, Controller, DbActivity} from './controller.js';
 import type {ExecContext, Executor, Outcome, RunSettings} from './context.js';
@@ -103,8 +104,17 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	try {
 		lock = await acquireRunLock(target, plan.plan.id);
 		client = await connect(target, `runbook:${plan.plan.id}:work`);
+	} catch (error) {
+		store.close();
+		throw error;
+	}
+	try {
+		// Everything the remaining items need, before the first one runs and before the ledger is created (exit 2, one paragraph per problem).
+		if (!options.rollbackOnly) await preflight({plan, target, client, settings: options.settings, state: prior});
 		await ensureLedger(client);
 	} catch (error) {
+		await client.end().catch(() => undefined);
+		await lock.release();
 		store.close();
 		throw error;
 	}

@@ -101,15 +101,15 @@ describe('rollback levels on demand', () => {
 		expect(rollbacks).toEqual([1, 2, 3]);
 		// The database as it was: its own grants and settings came back, and the restore's verification says so.
 		expect(await databaseLevel()).toEqual(databaseLevelBefore);
-		expect(result.stdout).toMatch(/database-level owner postgres; grants: CONNECT to runbook_app, .*settings: statement_timeout \(role runbook_app\), work_mem; .*\(carried over and verified\)/);
+		expect(result.stdout).toMatch(/database-level owner postgres; grants: CONNECT to runbook_app; settings: work_mem, statement_timeout \(role runbook_app\); connection limit -1 \(carried over and verified\)/);
 		// The pre-restore copy was journaled before it existed, stays, and is listed with its size.
 		const kept = (await adminQuery(db.admin, `SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${db.name}_pre_restore_%`])).rows as Array<{datname: string}>;
 		expect(kept).toHaveLength(1);
 		const copy = kept[0]!.datname;
 		const status = await runCli(['status', ...args]);
-		expect(status.stdout).toMatch(new RegExp(`Created by this run and still there[^\n]*\n  database ${copy} \(\d+(\.\d+)? MiB\) on [^ ]+ — rollback level 3: pre-restore copy`));
+		expect(status.stdout).toMatch(new RegExp(`Created by this run and still there[^\\n]*\\n  database ${copy} \\(\\d+(\\.\\d+)? MiB\\) on [^ ]+ — rollback level 3: pre-restore copy`));
 		const report = await runCli(['report', ...args]);
-		expect(report.stdout).toMatch(new RegExp(`database ${copy} \(\d+(\.\d+)? MiB\)`));
+		expect(report.stdout).toMatch(new RegExp(`database ${copy} \\(\\d+(\\.\\d+)? MiB\\)`));
 	});
 
 	it('cleanup keeps the pre-restore copy with --yes, drops it on the operator\'s word, then has nothing left', async () => {
