@@ -13,7 +13,7 @@ import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {loadPlanForCli} from './run.js';
 import {buildReport, buildReportInput} from '../report/from-state.js';
-import {redactDeep} from '../report/redact-deep.js';
+import {redactDeep} from '../db/redact-deep.js';
 import {sortedSecrets} from '../report/notification.js';
 import {reportJson, serverStatusJson, statusJson, writeJson} from './json.js';
 import {readServerStatus, serverStatusText} from './server-status.js';

@@ -4,7 +4,7 @@
  */
 import {redact} from '../db/target.js';
 import {formatInstant, plural} from './format.js';
-import {redactDeep} from './redact-deep.js';
+import {redactDeep} from '../db/redact-deep.js';
 import type {NotificationInput} from './types.js';
 
 export const DEFAULT_CHANGES: readonly string[] = [

@@ -10,7 +10,7 @@
 import {redact} from '../db/target.js';
 import {between, formatClock, formatDuration, formatInstant, formatPlannedMinutes, plural, table} from './format.js';
 import {sortedSecrets} from './notification.js';
-import {redactDeep} from './redact-deep.js';
+import {redactDeep} from '../db/redact-deep.js';
 import {baselineChart, timelineGantt} from './charts.js';
 import type {ObjectCounts, ReportInput, ReportIssue, ReportItem} from './types.js';
 

@@ -19,6 +19,7 @@ import {reduce, replay} from './reduce.js';
 import {LIVE_TAIL_LINES} from '../engine/types.js';
 import {UserError} from '../errors.js';
 import {redact} from '../db/target.js';
+import {redactDeep} from '../db/redact-deep.js';
 
 export const JOURNAL = 'journal.jsonl';
 export const SNAPSHOT = 'state.json';
@@ -283,10 +284,13 @@ export class StateStore {
 		}
 	}
 
+	/**
+	 * Masks secrets in every string of the event, not in its JSON text: a mask
+	 * pattern such as `password = …` run over serialised JSON would swallow the
+	 * closing quote and brace, and the journal line would no longer parse.
+	 */
 	private scrub(event: EngineEvent): EngineEvent {
-		const text = JSON.stringify(event);
-		const cleaned = redact(text, this.secrets.map((s) => JSON.stringify(s).slice(1, -1)));
-		return cleaned === text ? event : (JSON.parse(cleaned) as EngineEvent);
+		return redactDeep(event, this.secrets);
 	}
 
 	private write(line: string, sync: boolean): void {

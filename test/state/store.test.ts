@@ -102,6 +102,21 @@ describe('state store', () => {
 		}
 	});
 
+	it('keeps every journal line valid JSON when a masked text ends a string, and masks a secret that JSON would escape', () => {
+		const secret = 'pa"ss\\word';
+		const {dir, store} = freshStore([secret]);
+		store.append(started);
+		store.append({type: 'note', text: 'probe used password = x'});
+		store.append({type: 'note', text: `dsn host=db ?password=abc and ${secret}`});
+		store.close();
+		const lines = readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n');
+		const notes = lines.map((l) => JSON.parse(l) as {type: string; text?: string}).filter((e) => e.type === 'note');
+		expect(notes.map((e) => e.text)).toEqual(['probe used password = ****', 'dsn host=db ?password=**** and ****']);
+		const reopened = StateStore.open({dir, secrets: []});
+		expect(reopened.current.lastSeq).toBe(3);
+		reopened.close();
+	});
+
 	it('reads a state directory without writing to it (watch and status)', () => {
 		const {dir, store} = freshStore();
 		store.append(started);

@@ -3,7 +3,7 @@
  * (Markdown backslashes, cut cells) can split a secret the final pass would
  * otherwise have caught.
  */
-import {redact} from '../db/target.js';
+import {redact} from './target.js';
 
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
 	if (typeof value === 'string') return redact(value, secrets) as T;
