@@ -230,7 +230,7 @@ const SPECS: readonly CommandSpec[] = [
 		description:
 			"Lists every database, file, directory, server and child process the run created (journaled before it existed) and did not release, then settles them: orphaned children are waited for (a migration's psql) or ended (pg_dump, pg_restore); scratch databases (runbook_test_restore_<run>), partial backup files and other leftovers are dropped or removed; a changed database setting is undone. What holds data the operator may want (the pre-restore copy of rollback level 3) is never removed silently: interactively you are asked, with --yes it is kept and listed unless you name it with --drop (remove it) or --keep (keep it, stop tracking it). Takes the run lock: it refuses while the run is live.\nExit codes: 0 nothing left (or only what you chose to keep with --keep), 1 something could not be removed or reached, 2 bad input, 3 something that holds data is still waiting for your word.",
 		groups: ['target'],
-		options: ['yes', 'drop', 'keep', 'test-database-url', 'json'],
+		options: ['yes', 'drop', 'keep', 'test-database-url'],
 		examples: ['runbook cleanup', 'runbook cleanup --yes', 'runbook cleanup --yes --drop app_pre_restore_20261201t020000_1a2b3c4d_9f0e', 'runbook cleanup --yes --keep app_pre_restore_20261201t020000_1a2b3c4d_9f0e'],
 	},
 	{
