@@ -134,14 +134,19 @@ describe('kill -9 at every phase boundary, then --resume', () => {
 			['step3.apply', 'platform.databases'],
 		] as const) {
 			let holder: pg.Client | undefined = item === 'step3.apply' ? undefined : await holdLock(table, 'SHARE');
+			// Connected ahead, so that taking the lock costs two round trips once the moment comes (the window is step 2's verification).
+			const standby = item === 'step3.apply' ? await connectTo(db, 'test-lock-holder') : undefined;
 			await killWhen(async () => {
 				// platform.databases exists only after step 1, and step 2 alters it: take that lock once step 2 is verified.
-				if (!holder && started('step2.rls-all')) holder = await holdLock(table, 'SHARE').catch(() => undefined);
+				if (!holder && standby && started('step2.rls-all')) {
+					await standby.query('BEGIN');
+					holder = await standby.query(`LOCK TABLE ${table} IN SHARE MODE`).then(() => standby, async () => (await standby.query('ROLLBACK'), undefined));
+				}
 				return runningChild(item, 'psql') ? waitingOnLock(`runbook:${item}:`) : undefined;
 			}, `${item} to wait for its lock`);
 			kills.push(item);
 			await holder?.query('COMMIT');
-			await holder?.end();
+			await (holder ?? standby)?.end();
 		}
 
 		// Registration, health check, report: the moment each starts.
