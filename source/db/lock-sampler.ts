@@ -43,10 +43,19 @@ export type LockSamples = {
 
 export type LockSampler = {
 	readonly stop: () => Promise<LockSamples>;
+	/**
+	 * SQL for the sampled session to run last in its transaction: it waits (at
+	 * most 10 s) until a sample has seen it there, so every lock the transaction
+	 * holds at its end is recorded however short the statements were.
+	 */
+	readonly settleSql: string;
 };
 
+/** Advisory lock class of the settle handshake ('RBLS'); the key is the sampler's backend pid. */
+const SETTLE_CLASS = 0x52424c53;
+
 const SAMPLE_SQL = `
-SELECT clock_timestamp() AS at, a.pid, l.relation::bigint AS relation, l.mode, l.granted
+SELECT clock_timestamp() AS at, a.pid, l.relation::bigint AS relation, l.mode, l.granted, a.query LIKE '%rb_lock_settle%' AS settling
   FROM pg_stat_activity a
   LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
  WHERE a.application_name = $1`;
@@ -56,7 +65,7 @@ SELECT c.oid::bigint AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.re
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = ANY ($1::oid[])`;
 
-type Row = {at: Date; pid: number; relation: string | null; mode: string | null; granted: boolean | null};
+type Row = {at: Date; pid: number; relation: string | null; mode: string | null; granted: boolean | null; settling: boolean | null};
 
 type Track = {relation: string; mode: string; first: number; last: number; gone?: number; waited: number; lastWaiting?: number};
 
@@ -66,6 +75,9 @@ export async function startLockSampler(target: Target, applicationName: string, 
 	let samples = 0;
 	let pid: number | undefined;
 	let running = true;
+	const own = (await client.query<{pid: number}>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+	await client.query('SELECT pg_advisory_lock($1, $2)', [SETTLE_CLASS, own]);
+	let settled = false;
 	const loop = (async () => {
 		while (running) {
 			try {
@@ -92,6 +104,11 @@ export async function startLockSampler(target: Target, applicationName: string, 
 					tracks.set(key, track);
 				}
 				for (const [key, track] of tracks) if (!seen.has(key) && track.gone === undefined) track.gone = at;
+				// This sample saw the session at its settle step: its locks are all recorded, let it commit.
+				if (!settled && rows.some((r) => r.settling === true)) {
+					await client.query('SELECT pg_advisory_unlock($1, $2)', [SETTLE_CLASS, own]);
+					settled = true;
+				}
 			} catch {
 				// The sampled session (or ours) went away: the next sample tells.
 			}
@@ -99,6 +116,8 @@ export async function startLockSampler(target: Target, applicationName: string, 
 		}
 	})();
 	return {
+		// Numbers of our own making (a constant and a backend pid), not values from outside.
+		settleSql: `DO $rb_lock_settle$ BEGIN FOR i IN 1..2000 LOOP EXIT WHEN pg_try_advisory_xact_lock_shared(${SETTLE_CLASS}, ${own}); PERFORM pg_sleep(0.005); END LOOP; END $rb_lock_settle$;`,
 		stop: async () => {
 			running = false;
 			await loop;

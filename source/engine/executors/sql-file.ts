@@ -162,7 +162,7 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 			last = await runPsql({
 				target: ctx.target,
 				psqlPath: ctx.settings.binaries.psql,
-				steps: [{file: guard}, {file}, {file: record}],
+				steps: sampler ? [{file: guard}, {file}, {command: sampler.settleSql}, {file: record}] : [{file: guard}, {file}, {file: record}],
 				singleTransaction: true,
 				vars,
 				settings,
