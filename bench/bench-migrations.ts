@@ -5,9 +5,9 @@
  */
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {readJournal} from '../state/store.js';
-import {runChild} from '../proc/child.js';
-import {APP_ROLE} from '../sandbox/data.js';
+import {readJournal} from '../source/state/store.js';
+import {runChild} from '../source/proc/child.js';
+import {APP_ROLE} from '../source/sandbox/data.js';
 import type {BenchContext, BenchDatabase} from './context.js';
 import {writeMigrationPlan, verificationScript, type MigrationPlan} from './bench-plan.js';
 import {runCli, assertExit} from './run-cli.js';

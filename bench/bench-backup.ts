@@ -6,9 +6,9 @@
  */
 import {readdirSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
-import {readJournal} from '../state/store.js';
-import {runChild} from '../proc/child.js';
-import {pgDumpArgs, DEFAULT_COMPRESSION, DEFAULT_LOCK_WAIT_TIMEOUT_MS} from '../backup/dump.js';
+import {readJournal} from '../source/state/store.js';
+import {runChild} from '../source/proc/child.js';
+import {pgDumpArgs, DEFAULT_COMPRESSION, DEFAULT_LOCK_WAIT_TIMEOUT_MS} from '../source/backup/dump.js';
 import type {BenchContext, BenchDatabase} from './context.js';
 import {writeBackupPlan} from './bench-plan.js';
 import {runCli, assertExit} from './run-cli.js';

@@ -5,9 +5,9 @@
  * Each under tmux; the first frame is timed by pty-tap from the exec of node.
  */
 import {existsSync, readFileSync, rmSync} from 'node:fs';
-import {JOURNAL} from '../state/store.js';
+import {JOURNAL} from '../source/state/store.js';
 import path from 'node:path';
-import {loadPlan} from '../plan/load.js';
+import {loadPlan} from '../source/plan/load.js';
 import type {BenchContext} from './context.js';
 import {CLI} from './context.js';
 import {PLAN_FILE} from './bench-plan.js';

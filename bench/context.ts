@@ -7,9 +7,9 @@
 import path from 'node:path';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {createDatabase, type SandboxServer} from '../sandbox/server.js';
-import {projectRoot} from '../paths.js';
-import type {Target} from '../db/target.js';
+import {createDatabase, type SandboxServer} from '../source/sandbox/server.js';
+import {projectRoot} from '../source/paths.js';
+import type {Target} from '../source/db/target.js';
 
 export const CLI = path.join(projectRoot, 'dist', 'cli.js');
 export const BASE_DATABASE = 'bench_base';

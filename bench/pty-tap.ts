@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/pty-tap.js OUT.json`: the other end of `tmux pipe-pane`.
+ * `node dist-bench/pty-tap.js OUT.json`: the other end of `tmux pipe-pane`.
  * Reads what the TUI writes to its terminal and records, with wall-clock
  * times, the first byte, the first frame (Ink hides the cursor as it draws
  * its first frame), every later frame (Ink erases the previous frame,

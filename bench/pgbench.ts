@@ -5,8 +5,8 @@
  */
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {runChild, type ChildResult} from '../proc/child.js';
-import type {Target} from '../db/target.js';
+import {runChild, type ChildResult} from '../source/proc/child.js';
+import type {Target} from '../source/db/target.js';
 import {percentile, round} from './stats.js';
 
 /** One "request": look a user up by email, read their organization's projects, record a sign-in, append an audit log row. */

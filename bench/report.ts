@@ -26,7 +26,7 @@ export function renderMarkdown(report: BenchReport): string {
 	const out: string[] = [
 		'# runbook benchmark results',
 		'',
-		`Measured by \`npm run bench\` (source/bench/) on ${report.startedAt}, in ${report.durationS} s. Every figure is a ratio or a bound measured in this one run on this machine, against its goal. Benchmarks are not tests: nothing here runs in CI.`,
+		`Measured by \`npm run bench\` (bench/) on ${report.startedAt}, in ${report.durationS} s. Every figure is a ratio or a bound measured in this one run on this machine, against its goal. Benchmarks are not tests: nothing here runs in CI.`,
 		'',
 		`**${passed} PASS, ${failed.length} FAIL** of ${passed + failed.length} figures with a goal${failed.length > 0 ? ` — failing: ${failed.map((f) => f.id).join(', ')}` : ''}.${report.errors.length > 0 ? ` Parts that did not complete: ${report.errors.length}.` : ''}`,
 		'',

@@ -7,11 +7,11 @@
  */
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {runChild} from '../proc/child.js';
+import {runChild} from '../source/proc/child.js';
 import type {TapReport} from './pty-tap.js';
-import {projectRoot} from '../paths.js';
+import {projectRoot} from '../source/paths.js';
 
-const TAP = path.join(projectRoot, 'dist', 'bench', 'pty-tap.js');
+const TAP = path.join(projectRoot, 'dist-bench', 'pty-tap.js');
 
 export const COLUMNS = 120;
 export const ROWS = 40;

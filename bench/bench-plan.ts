@@ -6,7 +6,7 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {parse, stringify} from 'yaml';
-import {projectRoot, sqlDir} from '../paths.js';
+import {projectRoot, sqlDir} from '../source/paths.js';
 
 export const PLAN_FILE = path.join(projectRoot, 'runbook', 'migration-006.yaml');
 

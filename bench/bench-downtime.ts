@@ -10,7 +10,7 @@
  *      DDL queues for the whole hold and every query on users queues behind it).
  */
 import pg from 'pg';
-import {runChild} from '../proc/child.js';
+import {runChild} from '../source/proc/child.js';
 import type {BenchContext, BenchDatabase} from './context.js';
 import {writeMigrationPlan, type MigrationPlan} from './bench-plan.js';
 import {runbookMigrations} from './bench-migrations.js';

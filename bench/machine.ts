@@ -1,9 +1,9 @@
 /** The machine the figures were measured on. */
 import {readFileSync} from 'node:fs';
 import os from 'node:os';
-import {runChild} from '../proc/child.js';
-import {adminQuery} from '../sandbox/server.js';
-import type {Target} from '../db/target.js';
+import {runChild} from '../source/proc/child.js';
+import {adminQuery} from '../source/sandbox/server.js';
+import type {Target} from '../source/db/target.js';
 
 export type Machine = {
 	readonly cpu: string;

@@ -8,15 +8,17 @@
  *   5 cold start and --resume (100 000 events) to the first frame
  * Writes bench/results.md and bench/results.json.
  *
- * RUNBOOK_BENCH_PARTS=1,3 runs only some parts; RUNBOOK_BENCH_SCALE sets the
+ * RUNBOOK_BENCH_PARTS=1,3 runs only some parts, and writes its results to
+ * bench/tmp/parts-1,3/ so that a part's rerun never overwrites the full run's
+ * (RUNBOOK_BENCH_OUT=DIR writes them elsewhere); RUNBOOK_BENCH_SCALE sets the
  * large database's seed scale (default 12, about 1 GB).
  */
 import os from 'node:os';
 import path from 'node:path';
-import {startServer, createDatabase, adminQuery} from '../sandbox/server.js';
-import {preparePrerequisites, projectRoot} from '../sandbox/prepare.js';
-import {maskUrl, redact} from '../db/target.js';
-import {errorMessage} from '../errors.js';
+import {startServer, createDatabase, adminQuery} from '../source/sandbox/server.js';
+import {preparePrerequisites, projectRoot} from '../source/sandbox/prepare.js';
+import {maskUrl, redact} from '../source/db/target.js';
+import {errorMessage} from '../source/errors.js';
 import {createContext, BASE_DATABASE, type BenchDatabase} from './context.js';
 import {describeMachine} from './machine.js';
 import {benchMigrations} from './bench-migrations.js';
@@ -28,6 +30,7 @@ import {writeReport} from './report.js';
 import type {Figure} from './results.js';
 
 const LARGE_DATABASE = 'bench_large';
+const ALL_PARTS = ['1', '2', '3', '4', '5'];
 
 async function databaseBytes(admin: Parameters<typeof adminQuery>[0], name: string): Promise<number> {
 	const {rows} = await adminQuery(admin, 'SELECT pg_database_size($1)::bigint AS bytes', [name]);
@@ -36,7 +39,8 @@ async function databaseBytes(admin: Parameters<typeof adminQuery>[0], name: stri
 
 async function main(): Promise<number> {
 	const started = Date.now();
-	const parts = (process.env['RUNBOOK_BENCH_PARTS'] ?? '1,2,3,4,5').split(',').map((p) => p.trim());
+	const parts = (process.env['RUNBOOK_BENCH_PARTS'] ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim());
+	const full = ALL_PARTS.every((p) => parts.includes(p));
 	const scale = Number(process.env['RUNBOOK_BENCH_SCALE'] ?? 12);
 	const log = (line: string) => process.stderr.write(`${line}\n`);
 	const stamp = () => `[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`;
@@ -91,7 +95,7 @@ async function main(): Promise<number> {
 			errors,
 			parts,
 		};
-		const out = path.join(projectRoot, 'bench');
+		const out = process.env['RUNBOOK_BENCH_OUT'] ?? (full ? path.join(projectRoot, 'bench') : path.join(projectRoot, 'bench', 'tmp', `parts-${parts.join(',')}`));
 		writeReport(out, report);
 		log(`${stamp()} wrote ${path.join(out, 'results.md')} and results.json`);
 		for (const f of figures) log(`  ${f.verdict.padEnd(4)} ${f.id}: ${f.value} ${f.unit}${f.goal ? ` (goal ${f.goal})` : ''}`);

@@ -3,7 +3,7 @@
  * database URL in the environment only, and measures its wall time and the
  * node process's peak memory.
  */
-import {runChild, type ChildResult} from '../proc/child.js';
+import {runChild, type ChildResult} from '../source/proc/child.js';
 import {sampleMemory, type MemoryReport} from './proc-memory.js';
 import {CLI} from './context.js';
 
