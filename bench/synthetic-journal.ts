@@ -8,7 +8,7 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {LoadedPlan} from '../source/plan/load.js';
-import type {EngineEvent, EngineEventInput} from '../source/engine/types.js';
+import type {EngineEvent, EngineEventInput} from '../source/state/types.js';
 import {JOURNAL} from '../source/state/store.js';
 
 const LINES_PER_ATTEMPT = 400;

@@ -10,7 +10,7 @@ import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, type Key} from 'ink';
 import {isSkippable} from './plan/skippable.js';
 import type {Controller} from './engine/controller.js';
-import type {RunState} from './engine/types.js';
+import type {RunState} from './state/types.js';
 import type {WatchSource} from './ui/watch-source.js';
 import {glyphsFor} from './ui/glyphs.js';
 import {StyleContext} from './ui/style-context.js';

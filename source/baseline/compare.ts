@@ -59,6 +59,9 @@ export type Comparison = {
 	readonly summary: string;
 };
 
+/** What the run keeps of a before/after comparison (`state.data['baseline-comparison']`). */
+export type BaselineComparisonData = {readonly ok: boolean; readonly summary: string; readonly table: readonly string[]; readonly comparison: Comparison};
+
 export type CompareOptions = {
 	/** Allowed slowdown as a fraction (default 0.10). */
 	readonly threshold?: number;

@@ -6,9 +6,9 @@
  * the state may change shape without notice, these may not.
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {EngineEvent, RunState} from '../engine/types.js';
-import {runProgress, tClock, timelineRows} from '../engine/timeline.js';
-import type {BaselineComparisonData} from '../engine/executors/baseline.js';
+import type {EngineEvent, RunState} from '../state/types.js';
+import {runProgress, tClock, timelineRows} from '../state/timeline.js';
+import type {BaselineComparisonData} from '../baseline/compare.js';
 import {countRun, probesData} from '../probes/summary.js';
 
 export const JSON_VERSION = 1;

@@ -3,7 +3,7 @@
  * Output lines of child processes are prefixed with the item id; progress
  * lines are throttled to one per second per item.
  */
-import type {EngineEvent, RunState} from '../engine/types.js';
+import type {EngineEvent, RunState} from '../state/types.js';
 
 const last = new Map<string, number>();
 

@@ -34,7 +34,7 @@ async function confirmSettingChanges(changes: string): Promise<void> {
 		rl.close();
 	}
 }
-import type {EngineEvent, RunState} from '../engine/types.js';
+import type {EngineEvent, RunState} from '../state/types.js';
 
 export function loadPlanForCli(options: CliOptions): LoadedPlan {
 	if (options.migrationsDir && !existsSync(options.migrationsDir)) {

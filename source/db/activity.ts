@@ -8,7 +8,24 @@ import type pg from 'pg';
 import type {Target} from './target.js';
 import {maskUrl} from './target.js';
 import {connect} from './connect.js';
-import type {DbActivity} from '../engine/controller.js';
+
+/** Live database activity, polled on its own connection every 1–2 s. */
+export type DbActivity = {
+	readonly at: string;
+	readonly connected: boolean;
+	readonly error?: string;
+	readonly serverVersion?: string;
+	readonly database?: string;
+	readonly sessions?: {readonly total: number; readonly active: number; readonly idleInTransaction: number; readonly waiting: number};
+	readonly longestTransaction?: {readonly pid: number; readonly seconds: number; readonly state: string; readonly query: string; readonly user: string; readonly application: string};
+	readonly lockWaits: ReadonlyArray<{
+		readonly pid: number;
+		readonly seconds: number;
+		readonly query: string;
+		readonly application: string;
+		readonly blockedBy: ReadonlyArray<{readonly pid: number; readonly query: string; readonly state: string; readonly transactionSeconds: number; readonly application: string}>;
+	}>;
+};
 
 const SQL = `
 WITH me AS (SELECT pg_backend_pid() AS pid),

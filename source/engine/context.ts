@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type {Item} from '../plan/schema.js';
 import type {LoadedPlan, PlanEntry} from '../plan/load.js';
 import type {Target} from '../db/target.js';
-import type {Evidence, RunState} from './types.js';
+import type {Evidence, RunState} from '../state/types.js';
 import type {ResourceTracker} from '../proc/resource.js';
 
 export type BackupFormat = 'custom' | 'plain';

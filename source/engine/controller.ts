@@ -5,27 +5,11 @@
  * a wrong typed word) is an answer, not an exception.
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {EngineEvent, RunState} from './types.js';
+import type {EngineEvent, RunState} from '../state/types.js';
+import type {DbActivity} from '../db/activity.js';
 
 export type ActionResult = {readonly ok: boolean; readonly message: string};
 
-/** Live database activity, polled on its own connection every 1–2 s. */
-export type DbActivity = {
-	readonly at: string;
-	readonly connected: boolean;
-	readonly error?: string;
-	readonly serverVersion?: string;
-	readonly database?: string;
-	readonly sessions?: {readonly total: number; readonly active: number; readonly idleInTransaction: number; readonly waiting: number};
-	readonly longestTransaction?: {readonly pid: number; readonly seconds: number; readonly state: string; readonly query: string; readonly user: string; readonly application: string};
-	readonly lockWaits: ReadonlyArray<{
-		readonly pid: number;
-		readonly seconds: number;
-		readonly query: string;
-		readonly application: string;
-		readonly blockedBy: ReadonlyArray<{readonly pid: number; readonly query: string; readonly state: string; readonly transactionSeconds: number; readonly application: string}>;
-	}>;
-};
 
 export type Controller = {
 	readonly plan: LoadedPlan;

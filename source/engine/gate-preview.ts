@@ -18,8 +18,8 @@ import type {LoadedPlan} from '../plan/load.js';
 import {schemaFingerprint, diffFingerprints} from '../db/schema-fingerprint.js';
 import {REHEARSAL_MAX_AGE_HOURS, type Rehearsal} from '../rehearsal/file.js';
 import {staticLocks} from '../rehearsal/statement-locks.js';
-import type {GateConditionState} from './types.js';
-import {formatShortDuration} from './timeline.js';
+import type {GateConditionState} from '../state/types.js';
+import {formatShortDuration} from '../state/timeline.js';
 
 export type TableTraffic = {
 	readonly table: string;

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import type {LoadedPlan} from '../plan/load.js';
 import type {Target} from '../db/target.js';
 import type {RunSettings} from './context.js';
-import type {RunState} from './types.js';
+import type {RunState} from '../state/types.js';
 import {UserError, errorMessage} from '../errors.js';
 import {assertClientVersion, findClientTool, versionFromServerNum, type ClientToolName} from '../backup/tools.js';
 import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from '../backup/precheck.js';

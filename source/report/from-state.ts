@@ -4,14 +4,14 @@
  * ran, when, with what evidence; nothing is typed in by hand at 3 AM.
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {RunState} from '../engine/types.js';
+import type {RunState} from '../state/types.js';
 import type {ReportInput, ReportItem, ReportStatus, SignOff, TimelineRow, ObjectCounts, HealthRow, AppCheckRow} from './types.js';
 import {renderReport} from './render-report.js';
 import {describeResource, openResources} from '../state/resources.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {renderNotification} from './notification.js';
-import {parseOffsetMs, tClock, timelineRows} from '../engine/timeline.js';
-import type {BaselineComparisonData} from '../engine/executors/baseline.js';
+import {parseOffsetMs, tClock, timelineRows} from '../state/timeline.js';
+import type {BaselineComparisonData} from '../baseline/compare.js';
 import {probesData, countRun, countsLine} from '../probes/summary.js';
 import {shapeOf} from '../probes/compare.js';
 import {improvements, postureLines, SECURITY_DATA_KEY, type SecurityPosture} from '../security/posture.js';

@@ -10,8 +10,8 @@
  * row without items keeps the plan's duration.
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {RunState} from '../engine/types.js';
-import {parseOffsetMs, formatShortDuration} from '../engine/timeline.js';
+import type {RunState} from '../state/types.js';
+import {parseOffsetMs, formatShortDuration} from '../state/timeline.js';
 import type {SchemaFingerprint} from '../db/schema-fingerprint.js';
 import {REHEARSED_MANUAL as REHEARSED_MANUAL_TEXT} from '../engine/runner.js';
 import type {MigrationMeasurement} from '../rehearsal/migration-measure.js';

@@ -3,8 +3,8 @@
  * the conf snapshot is only a cache. A lost or corrupt snapshot is rebuilt by
  * replaying the journal, and `watch` renders from the same fold.
  */
-import type {EngineEvent, ItemState, RunState} from '../engine/types.js';
-import {LIVE_TAIL_LINES} from '../engine/types.js';
+import type {EngineEvent, ItemState, RunState} from './types.js';
+import {LIVE_TAIL_LINES} from './types.js';
 
 export function emptyState(): RunState {
 	return {

@@ -14,9 +14,9 @@ import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rea
 import path from 'node:path';
 import os from 'node:os';
 import Conf from 'conf';
-import type {EngineEvent, EngineEventInput, RunState} from '../engine/types.js';
+import type {EngineEvent, EngineEventInput, RunState} from './types.js';
 import {reduce, replay} from './reduce.js';
-import {LIVE_TAIL_LINES} from '../engine/types.js';
+import {LIVE_TAIL_LINES} from './types.js';
 import {UserError} from '../errors.js';
 import {redact} from '../db/target.js';
 import {redactDeep} from '../db/redact-deep.js';

@@ -4,7 +4,7 @@
  * in progress is visible in the same pane.
  */
 import type {LoadedPlan, PlanEntry} from '../plan/load.js';
-import type {RunState} from '../engine/types.js';
+import type {RunState} from '../state/types.js';
 
 export function checklistEntries(plan: LoadedPlan, state: RunState): PlanEntry[] {
 	const entries = [...plan.forward];

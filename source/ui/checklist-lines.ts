@@ -3,8 +3,8 @@
  * duration, windowed around the selected item so it fits the height.
  */
 import type {PlanEntry} from '../plan/load.js';
-import type {ItemStatus, RunState} from '../engine/types.js';
-import {formatShortDuration} from '../engine/timeline.js';
+import type {ItemStatus, RunState} from '../state/types.js';
+import {formatShortDuration} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {itemDurationMs} from './item-duration.js';
 import {line, type PaneLine, type Tone} from './pane-line.js';

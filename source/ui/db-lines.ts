@@ -3,8 +3,8 @@
  * waiting), the longest open transaction, and lock waits with the blocking
  * pid and its query: how the operator sees ALTER TABLE queued behind someone.
  */
-import type {DbActivity} from '../engine/controller.js';
-import {formatShortDuration} from '../engine/timeline.js';
+import type {DbActivity} from '../db/activity.js';
+import {formatShortDuration} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {cleanText} from './clean-text.js';
 import {line, type PaneLine} from './pane-line.js';

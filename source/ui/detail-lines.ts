@@ -8,8 +8,8 @@
  */
 import type {LoadedPlan, PlanEntry} from '../plan/load.js';
 import type {MatrixRow} from '../plan/schema.js';
-import type {GateConditionState, RunState} from '../engine/types.js';
-import {formatShortDuration} from '../engine/timeline.js';
+import type {GateConditionState, RunState} from '../state/types.js';
+import {formatShortDuration} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {itemCommand} from './item-command.js';
 import {itemDurationMs} from './item-duration.js';

@@ -1,5 +1,5 @@
 /** The keys that apply now, for the footer. */
-import type {RunState} from '../engine/types.js';
+import type {RunState} from '../state/types.js';
 
 export function footerKeys(state: RunState, options: {readonly watch: boolean; readonly selectedStatus?: string; readonly finished: boolean; readonly waitingSkippable?: boolean}): string {
 	if (options.watch) return 'read-only view (watch) · up/down select · Esc follow · ? help · q leave';

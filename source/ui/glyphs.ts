@@ -3,7 +3,7 @@
  * fallback. The marks differ by shape, not only by colour, so they read the
  * same with NO_COLOR and in a monochrome tmux capture.
  */
-import type {ItemStatus} from '../engine/types.js';
+import type {ItemStatus} from '../state/types.js';
 
 export type Glyphs = {
 	readonly ascii: boolean;

@@ -8,8 +8,8 @@
  * phase and then the plan title (dropping them when nothing is left).
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {RunState} from '../engine/types.js';
-import {formatElapsed, formatTOffset, runProgress, tClock} from '../engine/timeline.js';
+import type {RunState} from '../state/types.js';
+import {formatElapsed, formatTOffset, runProgress, tClock} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine} from './pane-line.js';
 import {safeTarget} from './safe-target.js';

@@ -4,7 +4,7 @@
  * with a password can never reach the screen.
  */
 import type {Item} from '../plan/schema.js';
-import type {ItemState} from '../engine/types.js';
+import type {ItemState} from '../state/types.js';
 import {maskUrl} from '../db/target.js';
 
 function fromPlan(item: Item): string | undefined {

@@ -1,5 +1,5 @@
 /** How long an item took (evidence), or has been running (now − start). */
-import type {ItemState} from '../engine/types.js';
+import type {ItemState} from '../state/types.js';
 
 export function itemDurationMs(item: ItemState | undefined, now: number): number | undefined {
 	if (!item) return undefined;

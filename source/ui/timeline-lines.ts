@@ -3,8 +3,8 @@
  * or, when condensed to one line, the current row and the next.
  */
 import type {Plan} from '../plan/schema.js';
-import type {RunState} from '../engine/types.js';
-import {formatShortDuration, formatTOffset, tClock, timelineRows, type TimelineRowStatus, type TimelineRowView} from '../engine/timeline.js';
+import type {RunState} from '../state/types.js';
+import {formatShortDuration, formatTOffset, tClock, timelineRows, type TimelineRowStatus, type TimelineRowView} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine, type Tone} from './pane-line.js';
 import {fit, truncate} from './wrap-text.js';

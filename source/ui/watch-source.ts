@@ -6,8 +6,8 @@
  */
 import {closeSync, existsSync, openSync, readFileSync, readSync, statSync, watch as fsWatch, type FSWatcher} from 'node:fs';
 import path from 'node:path';
-import type {DbActivity} from '../engine/controller.js';
-import type {EngineEvent, RunState} from '../engine/types.js';
+import type {DbActivity} from '../db/activity.js';
+import type {EngineEvent, RunState} from '../state/types.js';
 import type {LoadedPlan} from '../plan/load.js';
 import {emptyState, reduce} from '../state/reduce.js';
 import {JOURNAL, readState, loadState} from '../state/store.js';

@@ -9,7 +9,7 @@ import {appendFileSync, readFileSync, writeFileSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {StateStore, readJournal, readState} from '../../source/state/store.js';
 import {tempDir} from '../helpers/cli.js';
-import type {EngineEventInput} from '../../source/engine/types.js';
+import type {EngineEventInput} from '../../source/state/types.js';
 
 const started: EngineEventInput = {type: 'run-started', runId: 'r1', planId: 'p', planTitle: 'Plan', planSha256: 'abc', target: 'u@h:5432/db', resumed: false, pid: 1, host: 'h', mode: 'yes'};
 const evidence = {startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000};

@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app.js';
-import type {DbActivity} from '../../source/engine/controller.js';
+import type {DbActivity} from '../../source/db/activity.js';
 import {dbLines} from '../../source/ui/db-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';
 import {RecordingController, T_START, at, runState} from './fixtures.js';

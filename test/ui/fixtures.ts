@@ -5,8 +5,9 @@
  */
 import {planSchema} from '../../source/plan/schema.js';
 import {indexPlan, type LoadedPlan} from '../../source/plan/load.js';
-import type {ActionResult, Controller, DbActivity} from '../../source/engine/controller.js';
-import type {EngineEvent, ItemState, RunState, Waiting} from '../../source/engine/types.js';
+import type {ActionResult, Controller} from '../../source/engine/controller.js';
+import type {DbActivity} from '../../source/db/activity.js';
+import type {EngineEvent, ItemState, RunState, Waiting} from '../../source/state/types.js';
 import {emptyState} from '../../source/state/reduce.js';
 
 export const T_START = Date.parse('2025-03-01T02:00:00.000Z');

@@ -3,7 +3,7 @@ import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app.js';
 import {RecordingController, T_START, at, passed, runState, testPlan} from './fixtures.js';
 import type {WatchSource} from '../../source/ui/watch-source.js';
-import type {RunState} from '../../source/engine/types.js';
+import type {RunState} from '../../source/state/types.js';
 import {frame, waitForText} from './ink-helpers.js';
 
 afterEach(() => cleanup());

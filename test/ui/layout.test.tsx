@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app.js';
-import type {DbActivity} from '../../source/engine/controller.js';
-import type {RunState} from '../../source/engine/types.js';
+import type {DbActivity} from '../../source/db/activity.js';
+import type {RunState} from '../../source/state/types.js';
 import {RecordingController, T_START, at, gateWaiting, passed, runState} from './fixtures.js';
 import {frame, waitFor, waitForText} from './ink-helpers.js';
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {formatTOffset, parseOffsetMs, runProgress, tClock, timelineRows, timelineT0} from '../../source/engine/timeline.js';
+import {formatTOffset, parseOffsetMs, runProgress, tClock, timelineRows, timelineT0} from '../../source/state/timeline.js';
 import {T_START, at, passed, runState, testPlan} from './fixtures.js';
 
 const {plan} = testPlan();

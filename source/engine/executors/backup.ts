@@ -6,7 +6,7 @@ import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecContext, Outcome} from '../context.js';
 import {runBackup, discardPartial, type BackupProgress, type BackupResult} from '../../backup/dump.js';
-import {formatShortDuration} from '../timeline.js';
+import {formatShortDuration} from '../../state/timeline.js';
 import {verifyBackup, type VerifyResult} from '../../backup/verify.js';
 import {testRestore, restoreFromBackup} from '../../backup/restore.js';
 import {precheckBackup} from '../../backup/precheck.js';

@@ -7,11 +7,9 @@
 import type {ExecContext, Outcome} from '../context.js';
 import {captureBaseline} from '../../baseline/capture.js';
 import {DEFAULT_BASELINE_QUERIES} from '../../baseline/queries.js';
-import {compareBaselines, type Comparison} from '../../baseline/compare.js';
+import {compareBaselines, type BaselineComparisonData} from '../../baseline/compare.js';
 import {formatComparisonTable} from '../../baseline/format-comparison.js';
 import type {BaselineResult} from '../../baseline/result.js';
-
-export type BaselineComparisonData = {readonly ok: boolean; readonly summary: string; readonly table: readonly string[]; readonly comparison: Comparison};
 
 export async function runBaselineItem(ctx: ExecContext): Promise<Outcome> {
 	const item = ctx.item;

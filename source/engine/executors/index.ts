@@ -6,7 +6,7 @@ import {rm} from 'node:fs/promises';
 import type {Item} from '../../plan/schema.js';
 import type {PlanEntry} from '../../plan/load.js';
 import type {ExecContext, Executor, Outcome, RunSettings} from '../context.js';
-import type {ItemState} from '../types.js';
+import type {ItemState} from '../../state/types.js';
 import {runQuery} from './query.js';
 import {runProbesItem} from './probes.js';
 import {runSqlFile} from './sql-file.js';

@@ -1,8 +1,9 @@
-import type {ResourceRecord} from '../state/resources.js';
+import type {ResourceRecord} from './resources.js';
 
 /**
- * The engine's vocabulary: item statuses, evidence, events and the run state.
- * Every renderer (TUI, plain lines, watch, status, report) reads only these.
+ * The run's vocabulary: item statuses, evidence, events and the run state.
+ * The engine writes the events, state/reduce.ts folds them into the state, and
+ * every renderer (TUI, plain lines, watch, status, report) reads only these.
  * Everything here is JSON-serialisable: events go to the journal as they are.
  */
 
