@@ -29,7 +29,7 @@ import {preflight} from './preflight.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import type {ActionResult, Controller} from './controller.js';
 import type {ExecContext, Executor, Outcome, RunSettings} from './context.js';
-import type {EngineEvent, GateConditionState, RunState, RunStatus, Waiting} from '../state/types.js';
+import {REHEARSED_MANUAL, type EngineEvent, type GateConditionState, type RunState, type RunStatus, type Waiting} from '../state/types.js';
 import {UserError, errorMessage} from '../errors.js';
 import {onPath} from '../proc/which.js';
 import {isSkippable} from '../plan/skippable.js';
@@ -41,9 +41,6 @@ import {gatePreview} from './gate-preview.js';
 import {summarize, type Rehearsal} from '../rehearsal/file.js';
 
 export type RunMode = 'interactive' | 'yes';
-
-/** How a rehearsal records a manual item: nobody confirmed it, the rehearsal went on. */
-export const REHEARSED_MANUAL = 'rehearsed, confirmed automatically';
 
 export type RunOptions = {
 	readonly plan: LoadedPlan;

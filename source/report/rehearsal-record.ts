@@ -10,10 +10,9 @@
  * row without items keeps the plan's duration.
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {RunState} from '../state/types.js';
+import {REHEARSED_MANUAL, type RunState} from '../state/types.js';
 import {parseOffsetMs, formatShortDuration} from '../state/timeline.js';
 import type {SchemaFingerprint} from '../db/schema-fingerprint.js';
-import {REHEARSED_MANUAL as REHEARSED_MANUAL_TEXT} from '../engine/runner.js';
 import type {MigrationMeasurement} from '../rehearsal/migration-measure.js';
 import type {Rehearsal} from '../rehearsal/file.js';
 import type {ArchiveInfo} from '../rehearsal/archive.js';
@@ -43,7 +42,7 @@ export function buildRehearsal(input: RehearsalInputs): Rehearsal {
 	const missing = ([['preparedBy', 'Prepared By'], ['reviewedBy', 'Reviewed By'], ['approvedBy', 'Approved By']] as const).filter(([k]) => !signoff[k]).map(([, label]) => label);
 	const items = plan.forward.map(({item}) => {
 		const s = state.items[item.id];
-		const manual = s?.evidence?.actual === REHEARSED_MANUAL_TEXT;
+		const manual = s?.evidence?.actual === REHEARSED_MANUAL;
 		// Sign-off names not given are missing, not passed.
 		const unsigned = item.kind === 'action' && item.action === 'signoff' && state.data['signoff'] !== undefined && missing.length > 0;
 		return {
@@ -53,11 +52,11 @@ export function buildRehearsal(input: RehearsalInputs): Rehearsal {
 			status: unsigned ? `missing: ${missing.join(', ')}` : (s?.status ?? 'pending'),
 			durationMs: s?.evidence?.durationMs ?? 0,
 			automatic: s?.status === 'passed' && !manual && !unsigned,
-			...(s?.skipReason ? {note: s.skipReason} : s?.note ? {note: s.note} : manual ? {note: REHEARSED_MANUAL_TEXT} : s?.error ? {note: s.error} : {}),
+			...(s?.skipReason ? {note: s.skipReason} : s?.note ? {note: s.note} : manual ? {note: REHEARSED_MANUAL} : s?.error ? {note: s.error} : {}),
 		};
 	});
 	const manualItems = plan.forward
-		.filter(({item}) => state.items[item.id]?.evidence?.actual === REHEARSED_MANUAL_TEXT)
+		.filter(({item}) => state.items[item.id]?.evidence?.actual === REHEARSED_MANUAL)
 		.map(({item}) => ({id: item.id, title: item.title, why: item.kind === 'manual' ? item.prompt : (state.items[item.id]?.evidence?.command ?? item.title)}));
 	const migrations = plan.forward.flatMap(({item}) => {
 		if (item.kind !== 'sql-file' || !item.migration) return [];

@@ -128,3 +128,6 @@ export type RunState = {
 };
 
 export const LIVE_TAIL_LINES = 12;
+
+/** How a rehearsal records a manual item: nobody confirmed it, the rehearsal went on (the rehearsal record lists them). */
+export const REHEARSED_MANUAL = 'rehearsed, confirmed automatically';

@@ -6,7 +6,7 @@
  */
 import {createElement} from 'react';
 import {render} from 'ink';
-import {App, type AppProps} from '../app.js';
+import {App, type AppProps} from './App.js';
 import {detectAscii, detectColor} from './glyphs.js';
 
 export type TuiOptions = AppProps & {

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app.js';
+import {App} from '../../source/ui/App.js';
 import type {DbActivity} from '../../source/db/activity.js';
 import {dbLines} from '../../source/ui/db-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';

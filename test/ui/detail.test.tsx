@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app.js';
+import {App} from '../../source/ui/App.js';
 import {RecordingController, T_START, at, passed, runState} from './fixtures.js';
 import {frame, waitForText} from './ink-helpers.js';
 

@@ -3,7 +3,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app.js';
+import {App} from '../../source/ui/App.js';
 import {StateStore} from '../../source/state/store.js';
 import {createWatchSource, type WatchSource} from '../../source/ui/watch-source.js';
 import type {RunSnapshot} from '../../source/ui/run-snapshot.js';

@@ -8,31 +8,31 @@
  */
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, type Key} from 'ink';
-import {isSkippable} from './plan/skippable.js';
-import type {Controller} from './engine/controller.js';
-import type {RunState} from './state/types.js';
-import type {WatchSource} from './ui/watch-source.js';
-import {glyphsFor} from './ui/glyphs.js';
-import {StyleContext} from './ui/style-context.js';
-import {useRunSnapshot} from './ui/use-run-snapshot.js';
-import {useTerminalSize} from './ui/use-terminal-size.js';
-import {useNow} from './ui/use-now.js';
-import {computeLayout} from './ui/layout.js';
-import {checklistEntries} from './ui/checklist-entries.js';
-import {checklistLines} from './ui/checklist-lines.js';
-import {detailLines} from './ui/detail-lines.js';
-import {dbLines} from './ui/db-lines.js';
-import {timelineLines} from './ui/timeline-lines.js';
-import {headerLines} from './ui/header-lines.js';
-import {helpLines} from './ui/help-lines.js';
-import {rollbackConfirmWord, rollbackMenuLines} from './ui/rollback-menu-lines.js';
-import {footerKeys} from './ui/footer-keys.js';
-import {databaseName} from './ui/database-name.js';
-import {promptLabel, type PromptSpec, type UiMode} from './ui/ui-mode.js';
-import {line, type PaneLine, type Tone} from './ui/pane-line.js';
-import {Lines} from './ui/Lines.js';
-import {TextPrompt} from './ui/TextPrompt.js';
-import {editText} from './ui/text-input.js';
+import {isSkippable} from '../plan/skippable.js';
+import type {Controller} from '../engine/controller.js';
+import type {RunState} from '../state/types.js';
+import type {WatchSource} from './watch-source.js';
+import {glyphsFor} from './glyphs.js';
+import {StyleContext} from './style-context.js';
+import {useRunSnapshot} from './use-run-snapshot.js';
+import {useTerminalSize} from './use-terminal-size.js';
+import {useNow} from './use-now.js';
+import {computeLayout} from './layout.js';
+import {checklistEntries} from './checklist-entries.js';
+import {checklistLines} from './checklist-lines.js';
+import {detailLines} from './detail-lines.js';
+import {dbLines} from './db-lines.js';
+import {timelineLines} from './timeline-lines.js';
+import {headerLines} from './header-lines.js';
+import {helpLines} from './help-lines.js';
+import {rollbackConfirmWord, rollbackMenuLines} from './rollback-menu-lines.js';
+import {footerKeys} from './footer-keys.js';
+import {databaseName} from './database-name.js';
+import {promptLabel, type PromptSpec, type UiMode} from './ui-mode.js';
+import {line, type PaneLine, type Tone} from './pane-line.js';
+import {Lines} from './Lines.js';
+import {TextPrompt} from './TextPrompt.js';
+import {editText} from './text-input.js';
 
 export type AppProps = {
 	/** Drives a run: the only way the TUI acts. */
