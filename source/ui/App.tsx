@@ -5,6 +5,8 @@
  * It renders the engine's state and acts only through the Controller: no SQL,
  * no child processes. With a WatchSource instead of a Controller it is the
  * read-only `runbook watch` view: the same panes, navigation and `q` only.
+ * What a key does is decided by keymap.ts, a pure function; App performs the
+ * actions it returns.
  */
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, type Key} from 'ink';
@@ -28,11 +30,11 @@ import {helpLines} from './help-lines.js';
 import {rollbackConfirmWord, rollbackMenuLines} from './rollback-menu-lines.js';
 import {footerKeys} from './footer-keys.js';
 import {databaseName} from './database-name.js';
-import {promptLabel, type PromptSpec, type UiMode} from './ui-mode.js';
+import {promptLabel, type UiMode} from './ui-mode.js';
 import {line, type PaneLine, type Tone} from './pane-line.js';
 import {Lines} from './Lines.js';
 import {TextPrompt} from './TextPrompt.js';
-import {editText} from './text-input.js';
+import {actionableId, keyActions, type KeyAction, type KeyView} from './keymap.js';
 
 export type AppProps = {
 	/** Drives a run: the only way the TUI acts. */
@@ -132,18 +134,8 @@ export function App(props: AppProps) {
 	const selectedEntry = entries.find((entry) => entry.item.id === selectedId);
 	const selectedStatus = selectedId ? (state.items[selectedId]?.status ?? 'pending') : undefined;
 
-	/** The item s and r act on: the selected item when it waits or failed, else the waiting one. */
-	const actionableId = (): string | undefined => {
-		if (selectedId && (selectedStatus === 'waiting' || selectedStatus === 'failed')) return selectedId;
-		return state.waiting?.itemId;
-	};
-
 	const show = (text: string, tone: Tone = 'plain') => setFlash({text, tone});
 	const answer = (result: {ok: boolean; message: string}) => show(result.message, result.ok ? 'ok' : 'bad');
-	const openPrompt = (prompt: PromptSpec) => {
-		setPrompt({value: ''});
-		setMode({kind: 'prompt', prompt});
-	};
 
 	const move = (delta: number) => {
 		// From the latest selection, so keys typed faster than renders all count.
@@ -168,26 +160,8 @@ export function App(props: AppProps) {
 		);
 	};
 
-	const enter = () => {
-		if (!controller) return;
-		const waiting = state.waiting;
-		if (!waiting) {
-			if (selectedId) setPinned(selectedId);
-			show(`Showing ${selectedId ?? 'nothing'}; nothing is waiting for you. Esc follows the running item.`, 'muted');
-			return;
-		}
-		if (selectedId !== waiting.itemId) {
-			setPinned(undefined);
-			show(`${waiting.itemId} is waiting: it is shown now; press Enter again to act on it.`, 'attention');
-			return;
-		}
-		if (waiting.reason === 'confirm') answer(controller.confirm(waiting.itemId));
-		else if (waiting.reason === 'gate' || waiting.reason === 'typed-confirm') openPrompt({purpose: 'typed-confirm', itemId: waiting.itemId, expect: waiting.expectText ?? 'yes'});
-		else show(`${waiting.itemId} failed: r retries, s skips with a reason, b opens the rollback menu, q quits with the state kept.`, 'attention');
-	};
-
 	const failedRow = (): string | undefined => {
-		const ids = [actionableId(), ...entries.map((entry) => entry.item.id)].filter((id): id is string => id !== undefined);
+		const ids = [actionableId({selectedId, selectedStatus, waiting: state.waiting}), ...entries.map((entry) => entry.item.id)].filter((id): id is string => id !== undefined);
 		const failed = ids.find((id) => state.items[id]?.status === 'failed');
 		if (!failed) return undefined;
 		return state.items[failed]?.matrixRow ?? plan.byId.get(failed)?.item.onFailure;
@@ -196,125 +170,58 @@ export function App(props: AppProps) {
 	const dbName = databaseName(target);
 	const levelNumbers = plan.plan.rollback.map((level) => level.level);
 
-	const chooseLevel = (level: number) => {
-		if (!levelNumbers.includes(level)) {
-			show(`The plan has no rollback level ${level}.`, 'bad');
-			return;
+	const perform = (action: KeyAction) => {
+		switch (action.do) {
+			case 'mode':
+				return setMode(action.mode);
+			case 'open-prompt':
+				setPrompt({value: ''});
+				return setMode({kind: 'prompt', prompt: action.prompt});
+			case 'prompt-text':
+				return setPrompt(action.error === undefined ? {value: action.value} : {value: action.value, error: action.error});
+			case 'flash':
+				return show(action.text, action.tone);
+			case 'follow':
+				setPinned(undefined);
+				return setFlash(undefined);
+			case 'pin':
+				return setPinned(action.itemId);
+			case 'move':
+				return move(action.delta);
+			case 'exit':
+				return exit();
+			case 'quit':
+				return quitNow();
 		}
-		openPrompt({purpose: 'rollback-reason', level});
-	};
-
-	const submitPrompt = (prompt: PromptSpec, value: string): string | undefined => {
-		if (!controller) return undefined;
-		const text = value.trim();
-		switch (prompt.purpose) {
-			case 'skip': {
-				if (!text) return 'Type a reason: it goes to the journal and the report.';
-				answer(controller.skip(prompt.itemId, text));
-				break;
-			}
-			case 'note': {
-				if (!text) return 'Type the note, or Esc.';
-				answer(controller.note(text));
-				break;
-			}
-			case 'typed-confirm': {
-				if (value !== prompt.expect) return `You typed ${JSON.stringify(value)}; type exactly ${prompt.expect} (case matters).`;
-				answer(controller.confirm(prompt.itemId, value));
-				break;
-			}
-			case 'rollback-reason': {
-				if (!text) return 'Type why you roll back: it goes to the journal and the report.';
-				const level = plan.plan.rollback.find((l) => l.level === prompt.level);
-				openPrompt({purpose: 'rollback-confirm', level: prompt.level, reason: text, expect: rollbackConfirmWord(level, prompt.level, dbName)});
-				return undefined;
-			}
-			case 'rollback-confirm': {
-				if (value !== prompt.expect) return `You typed ${JSON.stringify(value)}; type exactly ${prompt.expect} to start rollback level ${prompt.level}.`;
-				answer(controller.rollback(prompt.level, prompt.reason, value));
-				break;
-			}
-		}
-		setMode({kind: 'main'});
-		return undefined;
-	};
-
-	const promptKey = (prompt: PromptSpec, input: string, key: Key) => {
-		// Typed text and Enter can arrive in one chunk (a paste, tmux send-keys): split at the line end.
-		const lineEnd = key.return ? -1 : input.search(/[\r\n]/);
-		if (lineEnd >= 0) {
-			if (lineEnd > 0) promptKey(prompt, input.slice(0, lineEnd), {...key, return: false});
-			promptKey(prompt, '', {...key, return: true});
-			return;
-		}
-		const action = editText(promptRef.current.value, input, key);
-		if (action.kind === 'cancel') {
-			setMode({kind: 'main'});
-			show('Cancelled.', 'muted');
-		} else if (action.kind === 'edit') {
-			setPrompt({value: action.value});
-		} else if (action.kind === 'submit') {
-			const refusal = submitPrompt(prompt, action.value);
-			if (refusal !== undefined) setPrompt({value: '', error: refusal});
+		if (!controller) return;
+		switch (action.do) {
+			case 'confirm':
+				return answer(controller.confirm(action.itemId, action.typed));
+			case 'skip':
+				return answer(controller.skip(action.itemId, action.reason));
+			case 'retry':
+				return answer(controller.retry(action.itemId));
+			case 'note':
+				return answer(controller.note(action.text));
+			case 'rollback':
+				return answer(controller.rollback(action.level, action.reason, action.typed));
 		}
 	};
 
 	const onKey = (input: string, key: Key) => {
-			const mode = modeRef.current;
-			if (mode.kind === 'prompt') return promptKey(mode.prompt, input, key);
-			if (mode.kind === 'help') {
-				setMode({kind: 'main'});
-				return;
-			}
-			if (mode.kind === 'quit-confirm') {
-				if (input === 'y' || input === 'Y' || (key.ctrl && input === 'c')) quitNow();
-				else {
-					setMode({kind: 'main'});
-					show('Not quitting.', 'muted');
-				}
-				return;
-			}
-			if (mode.kind === 'rollback-menu') {
-				if (key.escape || input === 'q' || input === 'b') setMode({kind: 'main'});
-				else if (input === '1' || input === '2' || input === '3') chooseLevel(Number(input));
-				else if (key.upArrow || input === 'k' || key.downArrow || input === 'j') {
-					const index = levelNumbers.indexOf(mode.selectedLevel);
-					const next = levelNumbers[Math.min(levelNumbers.length - 1, Math.max(0, index + (key.upArrow || input === 'k' ? -1 : 1)))];
-					if (next !== undefined) setMode({kind: 'rollback-menu', selectedLevel: next});
-				} else if (key.return) chooseLevel(mode.selectedLevel);
-				return;
-			}
-			if (mode.kind !== 'main') return;
-			if (key.upArrow || input === 'k') return move(-1);
-			if (key.downArrow || input === 'j') return move(1);
-			if (key.escape) {
-				setPinned(undefined);
-				setFlash(undefined);
-				return;
-			}
-			if (input === '?') return setMode({kind: 'help'});
-			if (input === 'q' || (key.ctrl && input === 'c')) {
-				if (isWatch || finished) return exit();
-				setMode({kind: 'quit-confirm'});
-				return;
-			}
-			if (isWatch || !controller) return;
-			if (key.return) return enter();
-			if (input === 's') {
-				const id = actionableId();
-				if (!id) return show('Nothing to skip: only the waiting or a failed item can be skipped.', 'muted');
-				return openPrompt({purpose: 'skip', itemId: id});
-			}
-			if (input === 'r') {
-				const id = actionableId();
-				if (!id || state.items[id]?.status !== 'failed') return show('Nothing to retry: r runs a failed item again.', 'muted');
-				return answer(controller.retry(id));
-			}
-			if (input === 'n') return openPrompt({purpose: 'note'});
-			if (input === 'b') {
-				const row = plan.plan.decisionMatrix.find((r) => r.id === failedRow());
-				setMode({kind: 'rollback-menu', selectedLevel: row?.level ?? levelNumbers[0] ?? 1});
-			}
+		const view: KeyView = {
+			watch: isWatch,
+			finished,
+			waiting: state.waiting,
+			selectedId,
+			selectedStatus,
+			statusOf: (id) => state.items[id]?.status,
+			rollbackLevels: levelNumbers,
+			suggestedLevel: plan.plan.decisionMatrix.find((row) => row.id === failedRow())?.level ?? levelNumbers[0] ?? 1,
+			confirmWord: (level) => rollbackConfirmWord(plan.plan.rollback.find((l) => l.level === level), level, dbName),
+			promptValue: promptRef.current.value,
+		};
+		for (const action of keyActions(modeRef.current, input, key, view)) perform(action);
 	};
 
 	const onKeyRef = useRef(onKey);
