@@ -25,6 +25,7 @@ import {loadPlanForCli, tuningSettings} from './run.js';
 import type {CliOptions} from './options.js';
 import {UserError} from '../errors.js';
 import {startRun} from '../engine/runner.js';
+import {scriptedDecider} from '../engine/decide-scripted.js';
 import type {RunSettings} from '../engine/context.js';
 import {formatEvent, exitCodeFor} from './plain.js';
 import {readArchive} from '../rehearsal/archive.js';
@@ -202,7 +203,7 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 			trafficSampleMs: 0,
 			secrets: redis ? [redis.url] : [],
 		};
-		const controller = await startRun({plan, target, stateDir: ws.stateDir, mode: 'yes', resume: false, settings, confirm: 'all', go: true, confirmDatabase: database});
+		const controller = await startRun({plan, target, stateDir: ws.stateDir, settings, decider: scriptedDecider({confirm: 'all', go: true, confirmDatabase: database, rehearsal: true})});
 		quit = () => controller.quit();
 		if (interrupted) void controller.quit();
 		if (mode.tui) {

@@ -6,8 +6,11 @@
  */
 import path from 'node:path';
 import {loadPlan, type LoadedPlan} from '../plan/load.js';
+import {rollbackConfirmKind} from '../plan/rules.js';
 import {ACTION_NAMES} from '../engine/executors/index.js';
 import {startRun} from '../engine/runner.js';
+import {scriptedDecider} from '../engine/decide-scripted.js';
+import {interactiveDecider} from '../engine/decide-interactive.js';
 import type {RunSettings} from '../engine/context.js';
 import {existsSync} from 'node:fs';
 import {StateStore, defaultStateRoot, loadState, readJournal, stateDirFor} from '../state/store.js';
@@ -105,14 +108,16 @@ export function stateDirForRun(options: CliOptions, planId: string, key: string)
 
 export async function runCommand(given: CliOptions, rollback?: {level: number; reason: string}): Promise<number> {
 	let options = given;
+	let plan = loadPlanForCli(options);
 	if (!options.yes) {
 		if (rollback) {
-			requireTerminal(`\`runbook rollback ${rollback.level}\` without --yes`, `Without a terminal use \`runbook rollback ${rollback.level} --yes${rollback.level > 1 ? ' --confirm-database NAME' : ''}\` (--json for NDJSON), and \`runbook status\` to read the result.`);
+			const level = plan.plan.rollback.find((l) => l.level === rollback.level);
+			const needsName = level !== undefined && rollbackConfirmKind(level) === 'database-name';
+			requireTerminal(`\`runbook rollback ${rollback.level}\` without --yes`, `Without a terminal use \`runbook rollback ${rollback.level} --yes${needsName ? ' --confirm-database NAME' : ''}\` (--json for NDJSON), and \`runbook status\` to read the result.`);
 		} else {
 			requireTerminal('`runbook run` without --yes', 'Without a terminal use `runbook run --yes` (with --confirm all --go to pass manual items and the GO gate, --json for NDJSON events), and `runbook status` to read a run once.');
 		}
 	}
-	let plan = loadPlanForCli(options);
 	const log = (line: string) => process.stderr.write(`${line}\n`);
 	const named = describeTarget(options.databaseUrl, process.env, givenSourceOf(options.databaseUrl, process.env));
 	const isSandbox = named === undefined;
@@ -181,14 +186,9 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			target: resolved.target,
 			targetSource: resolved.source,
 			stateDir,
-			mode: options.yes ? 'yes' : 'interactive',
-			resume: options.resume,
 			settings,
-			...(options.confirm ? {confirm: options.confirm} : {}),
-			go: options.go,
-			...(options.confirmDatabase ? {confirmDatabase: options.confirmDatabase} : {}),
+			decider: options.yes ? scriptedDecider({...(options.confirm ? {confirm: options.confirm} : {}), go: options.go, ...(options.confirmDatabase ? {confirmDatabase: options.confirmDatabase} : {})}) : interactiveDecider({stepMigrations: options.step}),
 			...(rollback ? {rollbackOnly: rollback} : {}),
-			stepMigrations: options.step,
 			onRepair: (message) => log(`repair: ${message}`),
 			...(rehearsal ? {rehearsal} : {}),
 		});

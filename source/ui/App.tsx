@@ -10,7 +10,7 @@
  */
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, type Key} from 'ink';
-import {isSkippable} from '../plan/skippable.js';
+import {isSkippable, rollbackConfirmWord} from '../plan/rules.js';
 import type {Controller} from '../engine/controller.js';
 import type {RunState} from '../state/types.js';
 import type {WatchSource} from './watch-source.js';
@@ -27,7 +27,7 @@ import {dbLines} from './db-lines.js';
 import {timelineLines} from './timeline-lines.js';
 import {headerLines} from './header-lines.js';
 import {helpLines} from './help-lines.js';
-import {rollbackConfirmWord, rollbackMenuLines} from './rollback-menu-lines.js';
+import {rollbackMenuLines} from './rollback-menu-lines.js';
 import {footerKeys} from './footer-keys.js';
 import {databaseName} from './database-name.js';
 import {promptLabel, type UiMode} from './ui-mode.js';
@@ -218,7 +218,7 @@ export function App(props: AppProps) {
 			statusOf: (id) => state.items[id]?.status,
 			rollbackLevels: levelNumbers,
 			suggestedLevel: plan.plan.decisionMatrix.find((row) => row.id === failedRow())?.level ?? levelNumbers[0] ?? 1,
-			confirmWord: (level) => rollbackConfirmWord(plan.plan.rollback.find((l) => l.level === level), level, dbName),
+			confirmWord: (level) => rollbackConfirmWord(plan.plan.rollback.find((l) => l.level === level) ?? {level}, dbName),
 			promptValue: promptRef.current.value,
 		};
 		for (const action of keyActions(modeRef.current, input, key, view)) perform(action);

@@ -4,7 +4,7 @@
  * must be typed to start it.
  */
 import type {LoadedPlan} from '../plan/load.js';
-import type {RollbackLevel} from '../plan/schema.js';
+import {rollbackConfirmWord} from '../plan/rules.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine} from './pane-line.js';
 import {truncate} from './wrap-text.js';
@@ -20,12 +20,6 @@ export type RollbackMenuInput = {
 	readonly glyphs: Glyphs;
 };
 
-/** What the operator types to start a level: the plan's `confirm`, else `yes` for level 1 and the database name for 2 and 3. */
-export function rollbackConfirmWord(level: RollbackLevel | undefined, levelNumber: number, databaseName: string): string {
-	const kind = level?.confirm ?? (levelNumber >= 2 ? 'database-name' : 'yes');
-	return kind === 'database-name' ? databaseName : 'yes';
-}
-
 export function rollbackMenuLines(input: RollbackMenuInput): PaneLine[] {
 	const {plan, highlightRow, width, height, glyphs} = input;
 	const cut = (text: string) => truncate(text, width, glyphs.ellipsis);
@@ -34,7 +28,7 @@ export function rollbackMenuLines(input: RollbackMenuInput): PaneLine[] {
 	const levelLines: PaneLine[] = [line('Rollback levels (press 1-3, or arrows and Enter; Esc closes):', 'title', {bold: true})];
 	for (const level of levels) {
 		const selected = level.level === input.selectedLevel;
-		const word = rollbackConfirmWord(level, level.level, input.databaseName);
+		const word = rollbackConfirmWord(level, input.databaseName);
 		levelLines.push(
 			line(cut(`${selected ? glyphs.pointer : ' '}${level.level}. ${level.title} (type ${JSON.stringify(word)} to start)`), selected ? 'attention' : 'plain', {bold: selected, inverse: selected}),
 		);

@@ -1,7 +1,8 @@
 /**
  * What the UI tests render: a small plan, run states, and a Controller that
  * records the calls it receives. The renderer's own contract, not a stand-in
- * for PostgreSQL: the UI only ever talks to a Controller.
+ * for PostgreSQL: the UI only ever talks to a Controller. Its refusals are the
+ * real rules (plan/rules.ts), so the UI is tested against what the engine says.
  */
 import {planSchema} from '../../source/plan/schema.js';
 import {indexPlan, type LoadedPlan} from '../../source/plan/load.js';
@@ -9,6 +10,8 @@ import type {ActionResult, Controller} from '../../source/engine/controller.js';
 import type {DbActivity} from '../../source/db/activity.js';
 import type {EngineEvent, ItemState, RunState, Waiting} from '../../source/state/types.js';
 import {emptyState} from '../../source/state/reduce.js';
+import {rollbackRefusal, skipRefusal} from '../../source/plan/rules.js';
+import {databaseName} from '../../source/ui/database-name.js';
 
 export const T_START = Date.parse('2025-03-01T02:00:00.000Z');
 export const at = (minutes: number) => new Date(T_START + minutes * 60_000).toISOString();
@@ -151,9 +154,8 @@ export class RecordingController implements Controller {
 	readonly skip = (itemId: string, reason: string): ActionResult => {
 		this.calls.push({method: 'skip', args: [itemId, reason]});
 		const item = this.plan.byId.get(itemId)?.item;
-		if (item?.kind === 'gate' || (item?.kind === 'sql-file' && item.migration)) {
-			return {ok: false, message: `${itemId} cannot be skipped: gates and migrations never are.`};
-		}
+		const refusal = item ? skipRefusal(item, reason) : `No item ${itemId}.`;
+		if (refusal) return {ok: false, message: refusal};
 		return {ok: true, message: `${itemId} skipped`};
 	};
 
@@ -164,6 +166,9 @@ export class RecordingController implements Controller {
 
 	readonly rollback = (level: number, reason: string, typed?: string): ActionResult => {
 		this.calls.push({method: 'rollback', args: [level, reason, typed]});
+		const levelDef = this.plan.plan.rollback.find((l) => l.level === level);
+		const refusal = levelDef ? rollbackRefusal(levelDef, databaseName(this.target), typed) : `The plan has no rollback level ${level}.`;
+		if (refusal) return {ok: false, message: refusal};
 		return {ok: true, message: `rollback level ${level} started`};
 	};
 

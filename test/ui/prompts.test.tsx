@@ -113,7 +113,7 @@ describe('skip and note prompts', () => {
 		type(rendered, 'no time');
 		await waitForText(rendered, 'gate.go: no time');
 		rendered.stdin.write(keys.enter);
-		await waitForText(rendered, 'gate.go cannot be skipped: gates and migrations never are.');
+		await waitForText(rendered, 'gate.go cannot be skipped: gates and migrations are never skipped.');
 	});
 
 	it('r retries the failed item', async () => {

@@ -157,12 +157,12 @@ export async function runTestRestore(ctx: ExecContext): Promise<Outcome> {
 	};
 }
 
-export async function runRestore(ctx: ExecContext, suspend: () => Promise<() => Promise<void>>): Promise<Outcome> {
+export async function runRestore(ctx: ExecContext): Promise<Outcome> {
 	const info = backupInfo(ctx);
 	if (!info) return {ok: false, evidence: {actual: 'no backup recorded'}, error: 'No backup was recorded in this run\'s state: restore it by hand with pg_restore, or verify the file with `runbook verify-backup <file>` first.'};
 	const mode = (ctx.item.kind === 'action' ? (ctx.item.with?.['mode'] as 'swap' | 'clean' | undefined) : undefined) ?? 'swap';
 	// The runbook's own sessions on the target must go for a swap; they come back after.
-	const resume = await suspend();
+	const resume = await ctx.suspendConnections();
 	try {
 		const result = await restoreFromBackup({
 			file: info.file,

@@ -46,10 +46,7 @@ export const ACTIONS: Readonly<Record<string, Executor>> = {
 	'write-report': runWriteReport,
 	'notify': runNotify,
 	'signoff': runSignoff,
-	// Needs the runner (it closes and reopens the engine's own sessions): see runner.ts.
-	'restore-backup': async () => {
-		throw new Error('restore-backup is run by the runner itself');
-	},
+	'restore-backup': runRestore,
 };
 
 export const ACTION_NAMES = Object.keys(ACTIONS);
@@ -94,7 +91,6 @@ export function executorFor(item: Item): Executor {
 	}
 }
 
-export {runRestore};
 export type {ExecContext};
 
 /** What to do with an item that was running when the process died (SQL files are reconciled from the ledger by the runner). */
