@@ -371,6 +371,15 @@ export type RestoreOptions = Tools &
 		 * costs one decompressing pass over the file.
 		 */
 		readonly expected?: readonly TableCount[];
+		/**
+		 * swap: the pre-restore copy an earlier attempt of this restore made
+		 * (journaled before the switch, still tracked). When it exists on the
+		 * server, the switch already committed (both renames are one
+		 * transaction): the target IS the restored copy, so nothing is restored
+		 * again; the result is verified against the backup and against the
+		 * copy's owner, grants and settings.
+		 */
+		readonly switchedBefore?: string;
 	};
 
 export type RestoreResult = {
@@ -389,6 +398,8 @@ export type RestoreResult = {
 	readonly comparedWith: 'backup-snapshot' | 'archive';
 	/** swap: the owner, grants and settings carried over and verified (names only). */
 	readonly databaseLevel?: string;
+	/** swap: an earlier, interrupted attempt had already switched; this one only verified. */
+	readonly alreadySwitched?: boolean;
 	readonly reason?: string;
 	readonly objects: number;
 	readonly durationMs: number;
@@ -430,7 +441,13 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 	const resources = options.resources ?? untracked();
 	const item = options.itemId ? {itemId: options.itemId} : {};
 	const server = serverOf(target);
-	if (options.mode === 'swap') {
+	const switched = options.mode === 'swap' && options.switchedBefore ? await withClient(maintenance, 'runbook-backup', async (client) => ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.switchedBefore])).rowCount ?? 0) > 0) : false;
+	if (switched) {
+		// A kill after the switch: verify what is there, never make a second copy.
+		keptDatabase = options.switchedBefore!;
+		const kept = keptDatabase;
+		databaseLevel = await withClient(maintenance, 'runbook-backup', (client) => readDatabaseLevel(client, kept));
+	} else if (options.mode === 'swap') {
 		const fresh = databaseName(database, runSuffix('restore', resources));
 		const freshResource = resources.register({kind: 'database', name: fresh, purpose: `rollback level 3: the backup restored, before it replaces ${database}`, server, via: 'target', ...item});
 		await withClient(maintenance, 'runbook-backup', async (client) => {
@@ -535,6 +552,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 		format,
 		database,
 		...(keptDatabase === undefined ? {} : {keptDatabase}),
+		...(switched ? {alreadySwitched: true} : {}),
 		terminated,
 		projects,
 		tables,

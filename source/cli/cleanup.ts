@@ -6,9 +6,9 @@
  * --drop / --keep. Takes the run lock, so it never touches a live run.
  */
 import path from 'node:path';
-import {createInterface} from 'node:readline/promises';
 import {StateStore, loadState} from '../state/store.js';
-import {describeResource, openResources, type ResourceRecord} from '../state/resources.js';
+import {describeResource, openResources} from '../state/resources.js';
+import {askAboutLeftover} from './ask-leftover.js';
 import {settleLeftovers, type LeftoverOutcome} from '../engine/leftovers.js';
 import {acquireRunLock} from '../db/run-lock.js';
 import {parseTarget} from '../db/target.js';
@@ -19,21 +19,6 @@ import {loadPlanForCli} from './run.js';
 import {locateState} from './status.js';
 import {resolveTarget} from './target.js';
 import {defaultStateRoot} from '../state/store.js';
-
-async function ask(r: ResourceRecord): Promise<'drop' | 'forget' | 'keep'> {
-	const rl = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		for (;;) {
-			const answer = (await rl.question(`\n${describeResource(r, humanBytes)}\n  It holds data. Type its name to drop it, "keep" to keep it and stop tracking it, or Enter to leave it listed: `)).trim();
-			if (answer === '') return 'keep';
-			if (answer === 'keep') return 'forget';
-			if (answer === r.name) return 'drop';
-			process.stderr.write(`  "${answer}" is not its name (${r.name}); nothing was done to it.\n`);
-		}
-	} finally {
-		rl.close();
-	}
-}
 
 function line(o: LeftoverOutcome): string {
 	const mark = o.outcome === 'released' ? 'done ' : o.outcome === 'kept' ? 'KEPT ' : 'FAIL ';
@@ -87,7 +72,7 @@ export async function cleanupCommand(options: CliOptions): Promise<number> {
 				...(options.testDatabaseUrl ? {testTarget: parseTarget(options.testDatabaseUrl, 'TEST_DATABASE_URL')} : {}),
 				release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
 				update: (id, patch) => store.append({type: 'resource-updated', id, ...patch}),
-				decide: async (r) => (options.drop.includes(r.name) ? 'drop' : options.keep.includes(r.name) ? 'forget' : options.yes ? 'keep' : ask(r)),
+				decide: async (r) => (options.drop.includes(r.name) ? 'drop' : options.keep.includes(r.name) ? 'forget' : options.yes ? 'keep' : askAboutLeftover(r)),
 				log: (text) => process.stdout.write(`${text}\n`),
 			});
 			process.stdout.write(`\n${outcomes.map(line).join('\n')}\n`);

@@ -18,7 +18,14 @@ import {SETTING_OPTIONS, parseDurationMs, withValues, type CliOptions} from './o
 
 export const SETTINGS_FILE = 'settings.json';
 
-type SettingName = (typeof SETTING_OPTIONS)[number];
+/**
+ * What settings.json keeps: the settings group, and two of `run`'s own flags
+ * that shape the window (the rehearsal carried into it, how long the gate
+ * samples traffic), so --resume reuses them too.
+ */
+export const RECORDED_OPTIONS = [...SETTING_OPTIONS, 'rehearsal', 'traffic-sample'] as const;
+
+type SettingName = (typeof RECORDED_OPTIONS)[number];
 type Value = string | boolean;
 
 const fileSchema = z.object({
@@ -44,8 +51,8 @@ function withoutPassword(url: string): string {
 	}
 }
 
-const DURATIONS = new Set<SettingName>(['lock-timeout', 'retry-delay', 'statement-timeout']);
-const PATHS = new Set<SettingName>(['backup-dir', 'server-log', 'migrations']);
+const DURATIONS = new Set<SettingName>(['lock-timeout', 'retry-delay', 'statement-timeout', 'traffic-sample']);
+const PATHS = new Set<SettingName>(['backup-dir', 'server-log', 'migrations', 'rehearsal']);
 const URLS = new Set<SettingName>(['test-database-url', 'app-url']);
 
 /** The value as recorded: paths absolute, URLs without passwords. */
@@ -87,9 +94,11 @@ export function effectiveSettings(options: CliOptions, stateDir: string): Record
 		'reviewed-by': options.named['reviewed-by'],
 		'approved-by': options.named['approved-by'],
 		step: options.step,
+		rehearsal: options.rehearsalFile ?? (existsSync(path.join(stateDir, 'rehearsal.json')) ? path.join(stateDir, 'rehearsal.json') : undefined),
+		'traffic-sample': `${options.trafficSampleMs}ms`,
 	};
 	const out = {} as Record<SettingName, Value>;
-	for (const name of SETTING_OPTIONS) {
+	for (const name of RECORDED_OPTIONS) {
 		const value = given[name] ?? defaults[name];
 		if (value !== undefined) out[name] = recordable(name, value);
 	}
@@ -133,7 +142,7 @@ export function resumeSettings(options: CliOptions, recorded: SettingsFile): {op
 	const given = options.given as Partial<Record<SettingName, Value>>;
 	const changes: SettingChange[] = [];
 	const reuse: Partial<Record<SettingName, Value>> = {};
-	for (const name of SETTING_OPTIONS) {
+	for (const name of RECORDED_OPTIONS) {
 		const was = recorded.settings[name];
 		const now = given[name];
 		if (now === undefined) {

@@ -25,6 +25,9 @@ import {requireTerminal} from './terminal.js';
 import {eventJson} from './json.js';
 import {SETTINGS_FILE, describeChanges, newSettingsFile, readSettings, recordChanges, resumeSettings, writeSettings} from './run-settings.js';
 import {createInterface} from 'node:readline/promises';
+import {describeResource, openResources} from '../state/resources.js';
+import {humanBytes} from '../backup/human-bytes.js';
+import {askAboutLeftover, type LeftoverDecision} from './ask-leftover.js';
 
 /** Shows what changed and asks for `yes` on the terminal (the TUI has not started yet). */
 async function confirmSettingChanges(changes: string): Promise<void> {
@@ -38,6 +41,28 @@ async function confirmSettingChanges(changes: string): Promise<void> {
 	}
 }
 import type {EngineEvent, RunState} from '../state/types.js';
+
+/**
+ * --fresh archives the state, and with it the only record of what the run
+ * created and did not release (a scratch database, a pre-restore copy, a
+ * partial backup, an orphaned child). Those are listed, and the archive needs
+ * the operator's word; with --yes it is refused (exit 2).
+ */
+async function refuseToLoseResources(previous: RunState, stateDir: string, yes: boolean): Promise<void> {
+	const open = openResources(previous);
+	if (open.length === 0) return;
+	const list = open.map((r) => describeResource(r, humanBytes)).join('; ');
+	const remedy = `Run \`runbook cleanup\` with the same --database-url${previous.target ? ` (${previous.target})` : ''} and --state-dir ${stateDir} first: it removes what is safe and asks about what holds data; or --resume the run`;
+	if (yes) throw new UserError(`--fresh would archive the state of run ${previous.runId}, which still has ${open.length} thing(s) it created and did not release: ${list}. The archive would lose track of them. ${remedy}. Nothing was archived or started.`);
+	process.stderr.write(`Run ${previous.runId} created these and did not release them:\n${open.map((r) => `  ${describeResource(r, humanBytes)}`).join('\n')}\n${remedy}.\n`);
+	const rl = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		const answer = await rl.question(`Type archive to archive the state anyway (\`runbook cleanup --state-dir ${path.join(stateDir, 'archive', '<time>')}\` still finds them there), anything else to stop: `);
+		if (answer.trim() !== 'archive') throw new UserError('Nothing was archived or started. Run `runbook cleanup` (or --resume) first.');
+	} finally {
+		rl.close();
+	}
+}
 
 export function loadPlanForCli(options: CliOptions): LoadedPlan {
 	if (options.migrationsDir && !existsSync(options.migrationsDir)) {
@@ -125,11 +150,10 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	const fresh = options.fresh || (isSandbox && !options.resume && !rollback);
 	const stateRoot = options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot();
 	const stateDir = stateDirForRun(options, plan.plan.id, named?.display ?? 'sandbox');
-	const rehearsal = loadRunRehearsal(options, stateDir, plan.plan.id);
-	if (rehearsal) log(`carrying the rehearsal ${rehearsal.file} (${rehearsal.record.createdAt}) into the run: rehearsed durations in the timeline, its schema fingerprint at the GO gate`);
 	const previous = existsSync(stateDir) ? loadState(stateDir).state : undefined;
 	if (previous && previous.lastSeq > 0 && !options.resume && !rollback) {
 		if (fresh) {
+			if (!isSandbox) await refuseToLoseResources(previous, stateDir, options.yes);
 			const archived = StateStore.archive(stateDir);
 			if (archived && !isSandbox) log(`the previous run's state was archived to ${archived}`);
 		} else {
@@ -165,6 +189,16 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	} else {
 		writeSettings(stateDir, newSettingsFile(options, stateDir));
 	}
+	// After the settings: a resumed run carries the rehearsal it started with (--rehearsal is recorded).
+	const rehearsal = loadRunRehearsal(options, stateDir, plan.plan.id);
+	if (rehearsal) log(`carrying the rehearsal ${rehearsal.file} (${rehearsal.record.createdAt}) into the run: rehearsed durations in the timeline, its schema fingerprint at the GO gate`);
+	// An interactive resume asks about what the stopped run left that holds data (the pre-restore copy), before the TUI starts.
+	const decisions = new Map<string, LeftoverDecision>();
+	if (!options.yes && previous?.lastSeq && (options.resume || rollback)) {
+		const held = openResources(previous).filter((r) => r.holdsData);
+		if (held.length > 0) process.stderr.write(`Run ${previous.runId} left ${held.length === 1 ? 'this, which holds' : `these ${held.length}, which hold`} data: nothing of it is removed without your word (\`runbook cleanup\` asks again later).\n`);
+		for (const r of held) decisions.set(r.id, await askAboutLeftover(r));
+	}
 	// Load the TUI while the target is resolved and connected (I/O), not after: the first frame comes sooner.
 	const tui = options.yes ? undefined : import('../ui/render.js');
 	const resolved = await resolveTarget({
@@ -191,6 +225,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			...(rollback ? {rollbackOnly: rollback} : {}),
 			onRepair: (message) => log(`repair: ${message}`),
 			...(rehearsal ? {rehearsal} : {}),
+			...(decisions.size > 0 ? {decideLeftover: async (r) => decisions.get(r.id) ?? 'keep'} : {}),
 		});
 		if (settingsNote) controller.note(settingsNote);
 		let interrupted = false;

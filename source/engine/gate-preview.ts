@@ -150,14 +150,20 @@ function short(mode: string): string {
 const rate = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(1));
 
 export function lockImpactLines(impact: LockImpact, lockTimeoutMs: number): string[] {
-	const lines: string[] = [`Lock impact (traffic sampled over ${(impact.sampledMs / 1000).toFixed(1)} s from pg_stat_user_tables and pg_locks):`];
+	// Without a rehearsal the locks are inferred from the statements' kinds: say so first, where a narrow pane does not cut it off.
+	const guessed = impact.migrations.filter((m) => m.source === 'statement kinds').map((m) => m.itemId);
+	const lines: string[] = [
+		guessed.length > 0
+			? `Lock impact — APPROXIMATE for ${guessed.length === impact.migrations.length ? 'every migration' : guessed.join(', ')}: locks inferred from the statement kinds, not measured (runbook rehearse --from-backup measures them); traffic sampled over ${(impact.sampledMs / 1000).toFixed(1)} s from pg_stat_user_tables and pg_locks:`
+			: `Lock impact (locks measured by the rehearsal; traffic sampled over ${(impact.sampledMs / 1000).toFixed(1)} s from pg_stat_user_tables and pg_locks):`,
+	];
 	const traffic = new Map(impact.traffic.map((t) => [t.table, t]));
 	for (const m of impact.migrations) {
 		const exclusive = m.tables.filter((t) => t.modes.includes(EXCLUSIVE)).map((t) => t.table);
 		const other = m.tables.filter((t) => !t.modes.includes(EXCLUSIVE));
 		const parts = [`ACCESS EXCLUSIVE on ${exclusive.length} table(s)${exclusive.length > 0 && exclusive.length <= 4 ? ` (${exclusive.join(', ')})` : ''}`];
 		if (other.length > 0) parts.push(other.map((t) => `${t.modes.map(short).join('+')} ${t.table}`).join(', '));
-		lines.push(`  ${m.itemId} (${m.file}, locks from the ${m.source}): ${parts.join('; ')}`);
+		lines.push(`  ${m.itemId} (${m.file}, locks from the ${m.source}${m.source === 'statement kinds' ? ', approximate' : ''}): ${parts.join('; ')}`);
 		for (const t of m.tables) {
 			const live = traffic.get(t.table);
 			if (!live || (live.sessions.length === 0 && live.scansPerSec === 0 && live.writesPerSec === 0)) continue;

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type {LoadedPlan} from '../plan/load.js';
 import type {StateStore} from '../state/store.js';
-import {openResources, describeResource} from '../state/resources.js';
+import {openResources, describeResource, type ResourceRecord} from '../state/resources.js';
 import {executionCommitted, waitForInflight} from '../db/ledger.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {settleLeftovers} from './leftovers.js';
@@ -22,6 +22,8 @@ export type ResumeInput = {
 	readonly settings: RunSettings;
 	readonly store: StateStore;
 	readonly client: pg.Client;
+	/** The operator's word on what holds data (the pre-restore copy); default: kept and listed. */
+	readonly decideLeftover?: (resource: ResourceRecord) => Promise<'drop' | 'forget' | 'keep'>;
 };
 
 export async function reconcileOnResume(input: ResumeInput): Promise<void> {
@@ -30,7 +32,7 @@ export async function reconcileOnResume(input: ResumeInput): Promise<void> {
 }
 
 /** What the run created before it stopped and did not release: settled before anything else runs. */
-async function settlePrevious({target, settings, store}: ResumeInput): Promise<void> {
+async function settlePrevious({target, settings, store, decideLeftover}: ResumeInput): Promise<void> {
 	const open = openResources(store.current);
 	if (open.length === 0) return;
 	const outcomes = await settleLeftovers(open, {
@@ -38,6 +40,7 @@ async function settlePrevious({target, settings, store}: ResumeInput): Promise<v
 		...(settings.testTarget ? {testTarget: settings.testTarget} : {}),
 		release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
 		update: (id, patch) => store.append({type: 'resource-updated', id, ...patch}),
+		...(decideLeftover ? {decide: decideLeftover} : {}),
 		log: (line) => store.append({type: 'note', text: line}),
 	});
 	for (const o of outcomes.filter((x) => x.outcome !== 'released')) {

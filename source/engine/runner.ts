@@ -26,7 +26,7 @@ import {summarize, type Rehearsal} from '../rehearsal/file.js';
 import {prompter, type DeciderFactory} from './decider.js';
 import {operatorControls} from './decide-interactive.js';
 import {openSession, type Session} from './session.js';
-import {reconcileOnResume} from './reconcile.js';
+import {reconcileOnResume, type ResumeInput} from './reconcile.js';
 import {Stop, walkPlan} from './walk.js';
 
 export type RunOptions = {
@@ -43,6 +43,8 @@ export type RunOptions = {
 	readonly onRepair?: (message: string) => void;
 	/** A rehearsal to carry into the run: its durations in the timeline, its fingerprint at the gate. */
 	readonly rehearsal?: {readonly record: Rehearsal; readonly file: string};
+	/** Resume: the operator's word on what the stopped run left that holds data (default: kept and listed). */
+	readonly decideLeftover?: ResumeInput['decideLeftover'];
 };
 
 /** Opens the state, checks the plan is the one the run started with, and makes the backup directory (exit 2 on any). */
@@ -95,7 +97,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		let status: RunStatus = 'completed';
 		let message = 'All items of the plan are done.';
 		try {
-			await reconcileOnResume({plan, target, settings: options.settings, store, client: session.client()});
+			await reconcileOnResume({plan, target, settings: options.settings, store, client: session.client(), ...(options.decideLeftover ? {decideLeftover: options.decideLeftover} : {})});
 			await walkPlan(
 				{
 					plan,

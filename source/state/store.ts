@@ -321,14 +321,14 @@ export class StateStore {
 		this.fd = -1;
 	}
 
-	/** Moves this run's files into archive/<timestamp>/ so a fresh run can start. */
+	/** Moves this run's files into archive/<timestamp>/ so a fresh run can start (a rehearsal kept there stays: it is the next run's input). */
 	static archive(dir: string): string | undefined {
 		if (!existsSync(path.join(dir, JOURNAL))) return undefined;
 		const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 		const dest = path.join(dir, 'archive', stamp);
 		mkdirSync(dest, {recursive: true});
 		for (const name of readdirSync(dir)) {
-			if (name === 'archive' || name === '.sandbox') continue;
+			if (name === 'archive' || name === '.sandbox' || name === 'rehearsal.json' || name === 'rehearsal.md') continue;
 			renameSync(path.join(dir, name), path.join(dest, name));
 		}
 		return dest;

@@ -14,6 +14,8 @@ import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine} from './pane-line.js';
 import {safeTarget} from './safe-target.js';
 import {truncate} from './wrap-text.js';
+import {openResources} from '../state/resources.js';
+import {humanBytes} from '../backup/human-bytes.js';
 
 export type HeaderInput = {
 	readonly plan: LoadedPlan;
@@ -62,6 +64,9 @@ export function headerLines(input: HeaderInput): PaneLine[] {
 		`elapsed ${elapsed === undefined ? '-' : formatElapsed(elapsed)}`,
 		`${state.status}${state.statusMessage && state.status !== 'running' ? `: ${state.statusMessage}` : ''}`,
 	];
+	// What the run made that holds data (the pre-restore copy) stays in sight until the operator says so.
+	const kept = openResources(state).filter((r) => r.holdsData);
+	if (kept.length > 0) parts.push(`KEPT ${kept.map((r) => `${r.name}${r.bytes === undefined ? '' : ` (${humanBytes(r.bytes)})`}`).join(', ')}: runbook cleanup`);
 	const behind = (clock.scheduleDeltaMs ?? 0) >= 60_000;
 	const statusTone = state.status === 'completed' ? 'ok' : state.status === 'running' ? (behind ? 'attention' : 'plain') : 'bad';
 	return [

@@ -119,6 +119,16 @@ describe('kill -9 at every phase boundary, then --resume', () => {
 		kills.push('backup.create');
 		const orphanDump = runningChild('backup.create', 'pg_dump')!;
 		expect(readdirSync(backups).filter((f) => f.endsWith('.partial'))).toHaveLength(1);
+		// --fresh would archive the only record of the orphaned pg_dump and the partial file: refused, nothing archived.
+		const journalBefore = journalEvents(stateDir).length;
+		const fresh = await runCli([...args, '--fresh'], env);
+		expect(fresh.exitCode).toBe(2);
+		expect(fresh.stderr).toMatch(/--fresh would archive the state of run \S+, which still has \d+ thing\(s\) it created and did not release: .* Run `runbook cleanup` with the same --database-url/);
+		expect(fresh.stderr).toMatch(/process pg_dump pid \d+/);
+		expect(fresh.stderr).toMatch(/file \S+\.partial /);
+		expect(fresh.stderr.trim().split('\n')).toHaveLength(1);
+		expect(journalEvents(stateDir).length).toBe(journalBefore);
+		expect(existsSync(path.join(stateDir, 'archive'))).toBe(false);
 
 		// Test restore: the scratch database exists and pg_restore fills it when the runbook dies (the reproduced bug).
 		await killWhen(() => (runningChild('backup.test-restore', 'pg_restore') ? true : undefined), 'pg_restore of the test restore to start');
@@ -148,6 +158,12 @@ describe('kill -9 at every phase boundary, then --resume', () => {
 			await holder?.query('COMMIT');
 			await (holder ?? standby)?.end();
 		}
+
+		// Each killed psql ran between wrapper files journaled before they were written, named with the run's id.
+		const tag = String(journalEvents(stateDir).find((e) => e['type'] === 'run-started')!['runId']).toLowerCase().replace(/[^a-z0-9]+/g, '_');
+		const wrappers = [...resources().all.values()].filter((r) => r.kind === 'file' && r.purpose.startsWith('psql wrapper'));
+		for (const item of ['step1.apply', 'step2.apply', 'step3.apply']) expect(wrappers.filter((r) => r.itemId === item).length).toBeGreaterThanOrEqual(2);
+		for (const r of wrappers) expect(path.basename(r.name)).toMatch(new RegExp(`^(guard|record)_${tag}_[0-9a-f]{8}\\.sql$`));
 
 		// Registration, health check, report: the moment each starts.
 		for (const item of ['step3.register', 'post.health-check', 'signoff.report']) {
@@ -182,6 +198,7 @@ describe('kill -9 at every phase boundary, then --resume', () => {
 			[childNames, db.name],
 		);
 		expect(sessions).toEqual([]);
+		expect(readdirSync(path.join(stateDir, 'psql'))).toEqual([]);
 		const files = readdirSync(backups);
 		expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 		expect(files.filter((f) => f.endsWith('.dump'))).toHaveLength(1);

@@ -190,6 +190,24 @@ describe('runbook run --rehearsal rehearsal.json', () => {
 		expect(gate.error).toBe('NO-GO: The operator decides');
 	});
 
+	it('records --rehearsal and --traffic-sample with the run: --resume carries the same rehearsal, a changed sample is refused', async () => {
+		const stateDir = tempDir('rehearsal-recorded');
+		const file = path.join(outDir, 'rehearsal.json');
+		const first = await runCli(['run', '--yes', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--rehearsal', file, '--traffic-sample', '500ms']);
+		expect(first.exitCode).toBe(3);
+		const recorded = (JSON.parse(readFileSync(path.join(stateDir, 'settings.json'), 'utf8')) as {settings: Record<string, string>}).settings;
+		expect(recorded).toMatchObject({rehearsal: file, 'traffic-sample': '500ms'});
+		const changed = await runCli(['run', '--yes', '--resume', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir, '--traffic-sample', '2s']);
+		expect(changed.exitCode).toBe(2);
+		expect(changed.stderr).toContain('--traffic-sample 2s (the run started with 500ms)');
+		const resumed = await runCli(['run', '--yes', '--resume', '--plan', gatePlan(), '--database-url', db.url, '--state-dir', stateDir]);
+		expect(resumed.exitCode).toBe(3);
+		expect(resumed.stderr).toContain(`carrying the rehearsal ${file}`);
+		const {state, lines} = gateOf(stateDir);
+		expect(lines.find((l) => l.includes('Rehearsed on a backup of this schema'))).toMatch(/^GO +✓/);
+		expect((state.data['gate-preview'] as {lockImpact: {sampledMs: number}}).lockImpact.sampledMs).toBeLessThan(1500);
+	});
+
 	it('shows what differs when the schema changed after the rehearsal, and it is a NO-GO', async () => {
 		await db.query('ALTER TABLE platform.users ADD COLUMN nickname text');
 		try {
@@ -241,7 +259,9 @@ describe('the lock-impact preview at the GO gate', () => {
 			expect(flagged).toMatch(/\[ACCESS EXCLUSIVE\]: [\d.]+ writes\/s/);
 			expect(flagged).toContain(`pid ${pid} `);
 			expect(flagged).toContain('ROW EXCLUSIVE');
-			expect(lines.find((l) => l.includes('locks from the statement kinds') && l.startsWith('  step2.apply'))).toBeDefined();
+			expect(lines.find((l) => l.includes('locks from the statement kinds, approximate') && l.startsWith('  step2.apply'))).toBeDefined();
+			// Without a rehearsal the preview is a guess from the statements, and its first words say so (a narrow pane cuts the rest).
+			expect(lines.find((l) => l.startsWith('Lock impact'))).toMatch(/^Lock impact — APPROXIMATE for every migration: locks inferred from the statement kinds, not measured/);
 			expect(lines.find((l) => l.includes('No live writes on a table an ACCESS EXCLUSIVE step locks'))).toMatch(/^WARN .*FLAGGED: platform\.users \(step2\.apply\)/);
 			expect(lines.find((l) => l.includes('Oldest open transaction'))).toContain(`pid ${pid} `);
 			const impact = (state.data['gate-preview'] as {lockImpact: {traffic: Array<{table: string; writesPerSec: number}>}}).lockImpact;

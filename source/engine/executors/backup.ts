@@ -12,6 +12,7 @@ import {testRestore, restoreFromBackup} from '../../backup/restore.js';
 import {precheckBackup} from '../../backup/precheck.js';
 import {resolveClientTools} from '../../backup/tools.js';
 import {humanBytes} from '../../backup/human-bytes.js';
+import {openResources} from '../../state/resources.js';
 
 export type BackupInfo = Pick<BackupResult, 'file' | 'format' | 'bytes' | 'sha256' | 'durationMs' | 'objects' | 'startedAt' | 'endedAt' | 'serverVersion' | 'clientVersion' | 'tables' | 'compression'>;
 
@@ -161,6 +162,8 @@ export async function runRestore(ctx: ExecContext): Promise<Outcome> {
 	const info = backupInfo(ctx);
 	if (!info) return {ok: false, evidence: {actual: 'no backup recorded'}, error: 'No backup was recorded in this run\'s state: restore it by hand with pg_restore, or verify the file with `runbook verify-backup <file>` first.'};
 	const mode = (ctx.item.kind === 'action' ? (ctx.item.with?.['mode'] as 'swap' | 'clean' | undefined) : undefined) ?? 'swap';
+	// A pre-restore copy an earlier attempt of this item made and nobody released: that attempt was killed after its switch.
+	const switchedBefore = mode === 'swap' ? openResources(ctx.state()).filter((r) => r.kind === 'database' && r.holdsData && r.itemId === ctx.item.id).at(-1)?.name : undefined;
 	// The runbook's own sessions on the target must go for a swap; they come back after.
 	const resume = await ctx.suspendConnections();
 	try {
@@ -176,14 +179,16 @@ export async function runRestore(ctx: ExecContext): Promise<Outcome> {
 			onLine: ({line, stream}) => ctx.output(line, stream),
 			resources: ctx.resources,
 			itemId: ctx.item.id,
+			...(switchedBefore ? {switchedBefore} : {}),
 		});
+		if (result.alreadySwitched) ctx.output(`an earlier attempt was interrupted after its switch: ${result.database} is already the restored copy and ${result.keptDatabase} the database as it was; not restoring a second time, only verifying`, 'info');
 		ctx.setData('restore', {database: result.database, keptDatabase: result.keptDatabase, terminated: result.terminated, projects: result.projects});
 		return {
 			ok: result.ok,
 			evidence: {
 				command: `restore ${path.basename(info.file)} (${mode}) into ${ctx.target.display}`,
 				expected: 'checksum matches; restored; SELECT COUNT(*) FROM platform.projects answers; tables and row counts equal the backup; owner, grants and settings of the database as before',
-				actual: result.ok ? `projects: ${result.projects}; ${result.tables.length} tables match the backup; ${result.terminated} session(s) terminated${result.databaseLevel ? `; database-level ${result.databaseLevel} (carried over and verified)` : ''}${result.keptDatabase ? `; previous database kept as ${result.keptDatabase}` : ''}` : (result.reason ?? 'mismatch'),
+				actual: result.ok ? `${result.alreadySwitched ? 'switched by the interrupted attempt, verified now; ' : ''}projects: ${result.projects}; ${result.tables.length} tables match the backup; ${result.terminated} session(s) terminated${result.databaseLevel ? `; database-level ${result.databaseLevel} (carried over and verified)` : ''}${result.keptDatabase ? `; previous database kept as ${result.keptDatabase}` : ''}` : (result.reason ?? 'mismatch'),
 				details: {mode, keptDatabase: result.keptDatabase, mismatches: result.mismatches},
 			},
 			...(result.ok ? {} : {error: `The restore did not verify: ${result.reason ?? ''}`}),

@@ -7,7 +7,7 @@
  * the engine watches pg_blocking_pids() to name who blocks it.
  */
 import {childConnectionFailure} from '../../db/connect-failure.js';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {SqlFileItem, TagCount} from '../../plan/schema.js';
 import {sqlFilePath} from '../../plan/load.js';
@@ -20,15 +20,29 @@ import {startLockSampler, type LockSamples} from '../../db/lock-sampler.js';
 import {measureRehearsedMigration} from '../../rehearsal/measure-file.js';
 import {serverOf} from '../../backup/restore.js';
 
-/** The guard and ledger files psql runs around a migration, kept in the run's state directory (no temp files to leak). */
-function wrapperFiles(stateDir: string): {guard: string; record: string} {
-	const dir = path.join(stateDir, 'psql');
+/**
+ * The guard and ledger files psql runs around a migration, in the run's state
+ * directory, named per execution with the run's id. Journaled before they
+ * are written and released once removed after psql: a kill in between leaves
+ * a record that --resume and `runbook cleanup` act on.
+ */
+function wrapperFiles(ctx: ExecContext): {guard: string; record: string; remove: () => void} {
+	const dir = path.join(ctx.stateDir, 'psql');
 	mkdirSync(dir, {recursive: true, mode: 0o700});
-	const guard = path.join(dir, 'guard.sql');
-	const record = path.join(dir, 'record.sql');
-	writeFileSync(guard, LEDGER_GUARD_SQL);
-	writeFileSync(record, LEDGER_RECORD_SQL);
-	return {guard, record};
+	const stem = `${ctx.resources.runTag}_${ctx.executionId.slice(0, 8)}`;
+	const files = {guard: path.join(dir, `guard_${stem}.sql`), record: path.join(dir, `record_${stem}.sql`)};
+	const handles = Object.values(files).map((name) => ctx.resources.register({kind: 'file', name, purpose: `psql wrapper (ledger guard and record) for ${ctx.item.id}`, itemId: ctx.item.id}));
+	writeFileSync(files.guard, LEDGER_GUARD_SQL, {mode: 0o600});
+	writeFileSync(files.record, LEDGER_RECORD_SQL, {mode: 0o600});
+	return {
+		...files,
+		remove: () => {
+			for (const h of handles) {
+				rmSync(h.name, {force: true});
+				h.release('removed');
+			}
+		},
+	};
 }
 
 type Blocker = {pid: number; query: string; state: string; xact_seconds: number; application_name: string; usename: string};
@@ -89,7 +103,6 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 		}
 	}
 
-	const {guard, record} = wrapperFiles(ctx.stateDir);
 	const appName = `runbook:${item.id}:${ctx.executionId.slice(0, 8)}`.slice(0, 63);
 	const vars: Record<string, string> = {
 		rb_lock_class: String(INFLIGHT_LOCK_CLASS),
@@ -117,6 +130,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 	if (rehearsal) settings['log_min_duration_statement'] = '0';
 	let lockSamples: LockSamples | undefined;
 
+	const wrappers = wrapperFiles(ctx);
+	const {guard, record} = wrappers;
 	let lastBlockers: Blocker[] = [];
 	const tags = new Map<string, number>();
 	const maxAttempts = ctx.settings.lockRetries + 1;
@@ -193,6 +208,8 @@ export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
 		}
 		break;
 	}
+	// A psql that could not even start (it throws) leaves them journaled: --resume and `runbook cleanup` remove them.
+	wrappers.remove();
 	const result = last!;
 	const outputTail = result.tail.map((l) => redact(l.line, ctx.target.secrets));
 	const tagSummary = [...tags].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ');
