@@ -6,43 +6,23 @@
  * and a note in the journal) and the TUI starts.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {execFileSync, spawnSync} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
-import {randomBytes} from 'node:crypto';
 import path from 'node:path';
 import {parse, stringify} from 'yaml';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {CLI, ROOT, journalEvents, runCli, subsetPlan, tempDir} from '../helpers/cli.js';
+import {terminal} from '../helpers/tmux.js';
 
-const socket = `runbook-settings-${randomBytes(4).toString('hex')}`;
+const term = terminal('settings');
+const {tmux, until} = term;
 let db: TestDatabase;
 let stateDir: string;
 let args: string[];
 
-function tmux(...a: string[]): string {
-	return execFileSync('tmux', ['-L', socket, ...a], {encoding: 'utf8'});
-}
-
-function screen(): string {
-	const r = spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-t', 'rb:main'], {encoding: 'utf8'});
-	return r.status === 0 ? r.stdout : '';
-}
-
-async function until(what: string, probe: (s: string) => boolean, timeoutMs = 60_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const s = screen();
-		if (probe(s)) return s;
-		if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; screen:\n${s}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
-
 function launch(extra: string[]): void {
 	const quoted = [CLI, 'run', '--resume', ...args, ...extra].map((a) => `'${a}'`).join(' ');
 	const command = `cd ${ROOT} && env -u CI node ${quoted}; echo RUNBOOK-EXITED $?; sleep 3600`;
-	spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'rb'], {encoding: 'utf8'});
-	tmux('new-session', '-d', '-s', 'rb', '-n', 'main', '-x', '120', '-y', '40', command);
+	term.start(command);
 }
 
 beforeAll(async () => {
@@ -59,7 +39,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-	spawnSync('tmux', ['-L', socket, 'kill-server']);
+	term.close();
 	await db?.drop();
 });
 

@@ -7,11 +7,10 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs';
-import {execFileSync, spawnSync} from 'node:child_process';
-import {randomBytes} from 'node:crypto';
 import path from 'node:path';
 import {freshDatabase, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {CLI, ROOT, journalEvents, runCli, spawnCli, subsetPlan, tempDir} from '../helpers/cli.js';
+import {terminal} from '../helpers/tmux.js';
 import {adminQuery, dropDatabase} from '../../source/sandbox/server.js';
 
 let db: TestDatabase;
@@ -19,32 +18,13 @@ let stateDir: string;
 let args: string[];
 let before: string;
 let copy: string;
-const socket = `runbook-kill-restore-${randomBytes(4).toString('hex')}`;
-
-function tmux(...a: string[]): string {
-	return execFileSync('tmux', ['-L', socket, ...a], {encoding: 'utf8'});
-}
-
-function screen(): string {
-	const r = spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-t', 'rb:main'], {encoding: 'utf8'});
-	return r.status === 0 ? r.stdout : '';
-}
-
-async function until(what: string, probe: (s: string) => boolean, timeoutMs = 90_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const s = screen();
-		if (probe(s)) return s;
-		if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; screen:\n${s}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
+const term = terminal('kill-restore');
+const {tmux, until} = term;
 
 /** `runbook run --resume` in a real terminal, as the operator starts it. */
 function launch(): void {
 	const quoted = [CLI, 'run', '--resume', ...args].map((a) => `'${a}'`).join(' ');
-	spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'rb'], {encoding: 'utf8'});
-	tmux('new-session', '-d', '-s', 'rb', '-n', 'main', '-x', '200', '-y', '45', `cd ${ROOT} && env -u CI node ${quoted}; echo RUNBOOK-EXITED $?; sleep 3600`);
+	term.start(`cd ${ROOT} && env -u CI node ${quoted}; echo RUNBOOK-EXITED $?; sleep 3600`, {columns: 200, rows: 45});
 }
 
 /** Leaves the TUI (q, and y when it asks). */
@@ -92,7 +72,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-	spawnSync('tmux', ['-L', socket, 'kill-server']);
+	term.close();
 	for (const name of await databasesLike(`${db.name}\\_%`)) await dropDatabase(db.admin, name);
 	await db?.drop();
 });
@@ -161,7 +141,7 @@ describe('rollback level 3 killed after its switch, then --resume', () => {
 		tmux('send-keys', '-t', 'rb:main', '-l', copy);
 		tmux('send-keys', '-t', 'rb:main', 'Enter');
 		await until('the TUI', (s) => s.includes('progress '));
-		await until('the drop', () => (released().includes("dropped on the operator's word") ? true : undefined) === true);
+		await until('the drop', () => released().includes("dropped on the operator's word"));
 		const shown = await quitTui();
 		expect(shown).not.toContain(`KEPT ${copy}`);
 		expect(await databasesLike(copy)).toEqual([]);
