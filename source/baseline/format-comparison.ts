@@ -3,7 +3,7 @@
  * plain renderer, `status` and the report. No colour, no ANSI: callers style.
  */
 import {formatPct, type Comparison, type Verdict} from './compare.js';
-import {wrap} from './text-wrap.js';
+import {truncate, wrapIndented} from '../text.js';
 
 export type TableOptions = {
 	/** Total width in columns (default 80, at least 60). */
@@ -24,8 +24,7 @@ function signed(ms: number): string {
 }
 
 function fit(text: string, width: number, ascii: boolean): string {
-	if (text.length <= width) return text;
-	return `${text.slice(0, Math.max(0, width - 1))}${ascii ? '~' : '…'}`;
+	return truncate(text, width, ascii ? '~' : '…');
 }
 
 function asciiOnly(text: string): string {
@@ -71,16 +70,16 @@ export function formatComparisonTable(comparison: Comparison, options: TableOpti
 		);
 		if (q.planChanged) {
 			const label = q.planDowngrade ? 'plan downgrade' : 'plan changed';
-			lines.push(...wrap(`${label}: ${q.planChange}`, width, `  ${ascii ? '`-' : '└'} `, '    '));
+			lines.push(...wrapIndented(`${label}: ${q.planChange}`, width, `  ${ascii ? '`-' : '└'} `, '    '));
 		}
 		if (q.rowsBefore !== q.rowsAfter) {
-			lines.push(...wrap(`rows: ${q.rowsBefore} → ${q.rowsAfter}`, width, `  ${ascii ? '`-' : '└'} `, '    '));
+			lines.push(...wrapIndented(`rows: ${q.rowsBefore} → ${q.rowsAfter}`, width, `  ${ascii ? '`-' : '└'} `, '    '));
 		}
 	}
 	for (const id of comparison.missingAfter) lines.push(row([fit(id, nameWidth, ascii), '', '—', '', '', '', 'MISSING']));
 	lines.push((ascii ? '-' : '─').repeat(width));
 	const limit = `within ${Math.round(comparison.threshold * 100)}% (changes under the noise or ${comparison.minAbsMs} ms ignored)`;
-	lines.push(...wrap(`${comparison.ok ? 'PASS' : 'FAIL'}: ${comparison.summary}; ${limit}`, width));
-	for (const warning of comparison.warnings) lines.push(...wrap(`${ascii ? '!' : '⚠'} ${warning}`, width));
+	lines.push(...wrapIndented(`${comparison.ok ? 'PASS' : 'FAIL'}: ${comparison.summary}; ${limit}`, width));
+	for (const warning of comparison.warnings) lines.push(...wrapIndented(`${ascii ? '!' : '⚠'} ${warning}`, width));
 	return ascii ? lines.map(asciiOnly) : lines;
 }

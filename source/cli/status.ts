@@ -8,7 +8,7 @@ import {readState, defaultStateRoot, stateDirFor} from '../state/store.js';
 import {describeTarget, givenSourceOf} from '../db/resolve.js';
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../state/types.js';
-import {runProgress, tClock, timelineRows, formatShortDuration} from '../state/timeline.js';
+import {runProgress, tClock, timelineRows} from '../state/timeline.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {loadPlanForCli} from './run.js';
@@ -22,6 +22,7 @@ import {requireTerminal} from './terminal.js';
 import {countRun, countsLine, probeLines, probesData, runOf} from '../probes/summary.js';
 import {describeResource, openResources} from '../state/resources.js';
 import {humanBytes} from '../backup/human-bytes.js';
+import {fit, formatShortDuration} from '../text.js';
 
 export function locateState(options: CliOptions, plan: LoadedPlan): string {
 	if (options.stateDir) return options.stateDir;
@@ -75,7 +76,7 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 	lines.push('', 'Timeline (planned vs actual)');
 	for (const row of timelineRows(plan.plan, state, now)) {
 		const expected = row.rehearsedDurationMs === undefined ? `plan ${row.duration ?? '-'}` : `rehearsed ${formatShortDuration(row.rehearsedDurationMs)} (plan ${row.duration ?? '-'})`;
-		lines.push(`  T${row.at.startsWith('-') || row.at.startsWith('+') ? row.at : `+${row.at}`}  ${row.activity.padEnd(40).slice(0, 40)} ${row.status.padEnd(8)} ${expected}${row.actualDurationMs === undefined ? '' : `, actual ${formatShortDuration(row.actualDurationMs)}`}`);
+		lines.push(`  T${row.at.startsWith('-') || row.at.startsWith('+') ? row.at : `+${row.at}`}  ${fit(row.activity, 40, '')} ${row.status.padEnd(8)} ${expected}${row.actualDurationMs === undefined ? '' : `, actual ${formatShortDuration(row.actualDurationMs)}`}`);
 	}
 	if (state.notes.length > 0) {
 		lines.push('', 'Notes');

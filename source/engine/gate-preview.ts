@@ -19,7 +19,7 @@ import {schemaFingerprint, diffFingerprints} from '../db/schema-fingerprint.js';
 import {REHEARSAL_MAX_AGE_HOURS, type Rehearsal} from '../rehearsal/file.js';
 import {staticLocks} from '../rehearsal/statement-locks.js';
 import type {GateConditionState} from '../state/types.js';
-import {formatShortDuration} from '../state/timeline.js';
+import {formatShortDuration} from '../text.js';
 
 export type TableTraffic = {
 	readonly table: string;

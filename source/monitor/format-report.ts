@@ -3,9 +3,9 @@
  * TUI and the report.
  */
 import {formatMs} from '../baseline/format-comparison.js';
-import {wrap} from '../baseline/text-wrap.js';
 import type {CheckStatus} from './checks.js';
 import type {MonitorResult} from './run-monitor.js';
+import {truncate, wrapIndented} from '../text.js';
 
 export type MonitorReportOptions = {
 	readonly width?: number;
@@ -20,7 +20,7 @@ const MARK: Record<CheckStatus, {unicode: string; ascii: string}> = {
 };
 
 function fit(text: string, width: number, ascii: boolean): string {
-	return text.length <= width ? text : `${text.slice(0, width - 1)}${ascii ? '~' : '…'}`;
+	return truncate(text, width, ascii ? '~' : '…');
 }
 
 export function formatMonitorReport(result: MonitorResult, options: MonitorReportOptions = {}): string[] {
@@ -28,7 +28,7 @@ export function formatMonitorReport(result: MonitorResult, options: MonitorRepor
 	const ascii = options.ascii ?? false;
 	const mark = (status: CheckStatus) => (ascii ? MARK[status].ascii : MARK[status].unicode);
 	const lines: string[] = [];
-	const para = (text: string, indent = '') => lines.push(...wrap(text, width, indent, `${indent}  `));
+	const para = (text: string, indent = '') => lines.push(...wrapIndented(text, width, indent, `${indent}  `));
 	lines.push(`Monitor ${result.database} (PostgreSQL ${result.serverVersion}) at ${result.checkedAt}: ${result.ok ? 'OK' : 'ATTENTION'}`);
 	lines.push('');
 	lines.push('Stability checks');

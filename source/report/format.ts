@@ -1,18 +1,5 @@
 /** Small text helpers shared by the notification and the report renderers. */
 
-/** 2.1 s, 14 min 32 s, 1 h 02 min. */
-export function formatDuration(ms: number): string {
-	if (!Number.isFinite(ms) || ms < 0) return 'unknown';
-	if (ms < 1000) return `${Math.round(ms)} ms`;
-	if (ms < 60_000) return `${(Math.round(ms / 100) / 10).toFixed(1)} s`;
-	const totalSeconds = Math.round(ms / 1000);
-	const hours = Math.floor(totalSeconds / 3600);
-	const minutes = Math.floor((totalSeconds % 3600) / 60);
-	const seconds = totalSeconds % 60;
-	if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
-	return `${minutes} min ${seconds} s`;
-}
-
 /** Planned minutes as the plan writes them: 10m, 2s, 1h. */
 export function formatPlannedMinutes(minutes: number): string {
 	if (!Number.isFinite(minutes) || minutes < 0) return '-';

@@ -11,11 +11,12 @@
  */
 import type {LoadedPlan} from '../plan/load.js';
 import {REHEARSED_MANUAL, type RunState} from '../state/types.js';
-import {parseOffsetMs, formatShortDuration} from '../state/timeline.js';
+import {parseOffsetMs} from '../state/timeline.js';
 import type {SchemaFingerprint} from '../db/schema-fingerprint.js';
 import type {MigrationMeasurement} from '../rehearsal/migration-measure.js';
 import type {Rehearsal} from '../rehearsal/file.js';
 import type {ArchiveInfo} from '../rehearsal/archive.js';
+import {formatShortDuration} from '../text.js';
 
 export type RehearsalInputs = {
 	readonly plan: LoadedPlan;

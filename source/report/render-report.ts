@@ -8,11 +8,12 @@
  * whole text once more after.
  */
 import {redact} from '../db/target.js';
-import {between, formatClock, formatDuration, formatInstant, formatPlannedMinutes, plural, table} from './format.js';
+import {between, formatClock, formatInstant, formatPlannedMinutes, plural, table} from './format.js';
 import {sortedSecrets} from './notification.js';
 import {redactDeep} from '../db/redact-deep.js';
 import {baselineChart, timelineGantt} from './charts.js';
 import type {ObjectCounts, ReportInput, ReportIssue, ReportItem} from './types.js';
+import {formatDuration} from '../text.js';
 
 export const DEFAULT_NEXT_STEPS: readonly string[] = [
 	'Test the application thoroughly: all critical user paths, API endpoints and admin operations',

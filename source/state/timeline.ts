@@ -11,6 +11,7 @@
 import type {Plan, TimelineRow} from '../plan/schema.js';
 import type {ItemState, RunState} from './types.js';
 import type {RehearsalSummary} from '../rehearsal/file.js';
+import {formatShortDuration} from '../text.js';
 
 /** The rehearsal the run carries (data `rehearsal`), when there is one. */
 export function rehearsalOf(state: RunState): RehearsalSummary | undefined {
@@ -195,28 +196,6 @@ export function formatTOffset(ms: number): string {
 	const minutes = Math.floor(total / 60);
 	const seconds = total % 60;
 	return `T${sign}${minutes}m${seconds === 0 ? '' : `${String(seconds).padStart(2, '0')}s`}`;
-}
-
-/** A compact duration: 850ms, 12s, 3m05s, 1h02m. */
-export function formatShortDuration(ms: number): string {
-	if (!Number.isFinite(ms) || ms < 0) return '-';
-	if (ms < 1000) return `${Math.round(ms)}ms`;
-	const total = Math.round(ms / 1000);
-	if (total < 60) return `${total}s`;
-	const hours = Math.floor(total / 3600);
-	const minutes = Math.floor((total % 3600) / 60);
-	const seconds = total % 60;
-	if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`;
-	return `${minutes}m${String(seconds).padStart(2, '0')}s`;
-}
-
-/** Elapsed wall time as H:MM:SS or M:SS. */
-export function formatElapsed(ms: number): string {
-	const total = Math.max(0, Math.floor(ms / 1000));
-	const hours = Math.floor(total / 3600);
-	const minutes = Math.floor((total % 3600) / 60);
-	const seconds = String(total % 60).padStart(2, '0');
-	return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
 
 function scheduleLabel(deltaMs: number | undefined): string {

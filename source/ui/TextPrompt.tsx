@@ -6,7 +6,7 @@
 import {useContext} from 'react';
 import {Box, Text} from 'ink';
 import {StyleContext} from './style-context.js';
-import {truncate} from './wrap-text.js';
+import {truncate, truncateStart} from '../text.js';
 
 type Props = {
 	/** What to type, e.g. `Type GO and Enter to confirm gate.go`. */
@@ -25,7 +25,7 @@ export function TextPrompt({label, value, error, width, hint}: Props) {
 	const typed = `${label}: ${value}`;
 	// Keep the end in view: what is being typed matters more than the label.
 	const room = Math.max(1, width - 1);
-	const shown = [...typed].length > room ? `${glyphs.ellipsis}${[...typed].slice(-(room - glyphs.ellipsis.length)).join('')}` : typed;
+	const shown = truncateStart(typed, room, glyphs.ellipsis);
 	const second = error === undefined ? (hint ?? 'Enter submit · Esc cancel') : `${error} (Esc cancels)`;
 	return (
 		<Box flexDirection="column" width={width} height={2} flexShrink={0}>

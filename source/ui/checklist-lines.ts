@@ -4,11 +4,10 @@
  */
 import type {PlanEntry} from '../plan/load.js';
 import type {ItemStatus, RunState} from '../state/types.js';
-import {formatShortDuration} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {itemDurationMs} from './item-duration.js';
 import {line, type PaneLine, type Tone} from './pane-line.js';
-import {fit, truncate} from './wrap-text.js';
+import {fit, formatShortDuration, textWidth, truncate} from '../text.js';
 
 export const statusTone: Readonly<Record<ItemStatus, Tone>> = {
 	passed: 'ok',
@@ -41,7 +40,7 @@ function itemRow(entry: PlanEntry, input: ChecklistInput): Row {
 	const pointer = selected ? glyphs.pointer : ' ';
 	const head = `${pointer}${glyphs.mark[status]} `;
 	const suffix = status === 'skipped' && item?.skipReason ? ` (skipped: ${item.skipReason})` : '';
-	const room = Math.max(1, width - [...head].length - [...right].length);
+	const room = Math.max(1, width - textWidth(head) - textWidth(right));
 	const title = fit(`${entry.item.title}${suffix}`, room, glyphs.ellipsis);
 	const text = duration === undefined ? truncate(`${head}${entry.item.title}${suffix}`, width, glyphs.ellipsis) : `${head}${title}${right}`;
 	return {line: line(text, statusTone[status], {inverse: selected, bold: status === 'running' || status === 'waiting'}), itemId: entry.item.id};

@@ -4,11 +4,10 @@
  * pid and its query: how the operator sees ALTER TABLE queued behind someone.
  */
 import type {DbActivity} from '../db/activity.js';
-import {formatShortDuration} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {cleanText} from './clean-text.js';
 import {line, type PaneLine} from './pane-line.js';
-import {truncate} from './wrap-text.js';
+import {formatShortDuration, textWidth, truncate} from '../text.js';
 
 export type DbInput = {
 	readonly activity: DbActivity | undefined;
@@ -51,7 +50,7 @@ export function dbLines(input: DbInput): PaneLine[] {
 	if (!activity) return [line(cut('DB: no activity yet (polled every 1–2 s while connected)'), 'muted')];
 	if (!activity.connected) return [line(cut(`DB: NOT CONNECTED${activity.error ? ` ${glyphs.arrow} ${cleanText(activity.error)}` : ''}`), 'bad', {bold: true})];
 	const compact = height <= 3;
-	const out: PaneLine[] = compact || [...sessionsText(activity, glyphs)].length <= width ? [line(cut(sessionsText(activity, glyphs)), 'plain')] : summaryLines(activity).map((text) => line(cut(text), 'plain'));
+	const out: PaneLine[] = compact || textWidth(sessionsText(activity, glyphs)) <= width ? [line(cut(sessionsText(activity, glyphs)), 'plain')] : summaryLines(activity).map((text) => line(cut(text), 'plain'));
 	for (const wait of activity.lockWaits) {
 		const blockers = wait.blockedBy.map((b) => `pid ${b.pid}`).join(', ') || 'unknown';
 		if (compact) {

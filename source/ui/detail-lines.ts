@@ -9,15 +9,14 @@
 import type {LoadedPlan, PlanEntry} from '../plan/load.js';
 import type {MatrixRow} from '../plan/schema.js';
 import type {GateConditionState, RunState} from '../state/types.js';
-import {formatShortDuration} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {itemCommand} from './item-command.js';
 import {itemDurationMs} from './item-duration.js';
 import {line, type PaneLine, type Tone} from './pane-line.js';
 import {statusTone} from './checklist-lines.js';
-import {truncate, wrapText} from './wrap-text.js';
 import {cleanText} from './clean-text.js';
 import {countRun, countsLine, probeLines, runOf} from '../probes/summary.js';
+import {formatShortDuration, truncate, wrapText} from '../text.js';
 
 export type DetailInput = {
 	readonly plan: LoadedPlan;

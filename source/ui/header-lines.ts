@@ -9,13 +9,13 @@
  */
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../state/types.js';
-import {formatElapsed, formatTOffset, runProgress, tClock} from '../state/timeline.js';
+import {formatTOffset, runProgress, tClock} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine} from './pane-line.js';
 import {safeTarget} from './safe-target.js';
-import {truncate} from './wrap-text.js';
 import {openResources} from '../state/resources.js';
 import {humanBytes} from '../backup/human-bytes.js';
+import {formatElapsed, textWidth, truncate} from '../text.js';
 
 export type HeaderInput = {
 	readonly plan: LoadedPlan;
@@ -85,21 +85,20 @@ const MIN_TITLE = 8;
  */
 export function firstLine(input: {banner: string; title: string; target: string; phase: string; width: number; sep: string; ellipsis: string}): string {
 	const {banner, title, target, phase, width, sep, ellipsis} = input;
-	const len = (text: string) => [...text].length;
 	const whole = `${banner}${title}${sep}${target}${sep}${phase}`;
-	if (len(whole) <= width) return whole;
-	const fixed = len(banner) + len(target);
+	if (textWidth(whole) <= width) return whole;
+	const fixed = textWidth(banner) + textWidth(target);
 	// Room for title and phase, with their two separators.
-	let room = width - fixed - 2 * len(sep);
+	let room = width - fixed - 2 * textWidth(sep);
 	if (room >= MIN_TITLE + MIN_PHASE) {
-		const phaseWidth = Math.max(MIN_PHASE, Math.min(len(phase), room - len(title)));
+		const phaseWidth = Math.max(MIN_PHASE, Math.min(textWidth(phase), room - textWidth(title)));
 		const titleWidth = room - phaseWidth;
 		return `${banner}${truncate(title, titleWidth, ellipsis)}${sep}${target}${sep}${truncate(phase, phaseWidth, ellipsis)}`;
 	}
 	// No room for the phase: title · target.
-	room = width - fixed - len(sep);
+	room = width - fixed - textWidth(sep);
 	if (room >= MIN_TITLE) return `${banner}${truncate(title, room, ellipsis)}${sep}${target}`;
 	// The target alone (and the watch banner, shortened, when it fits).
-	if (banner && width - len(target) >= MIN_TITLE) return `${truncate(banner.trim(), width - len(target) - 1, ellipsis)} ${target}`;
+	if (banner && width - textWidth(target) >= MIN_TITLE) return `${truncate(banner.trim(), width - textWidth(target) - 1, ellipsis)} ${target}`;
 	return truncate(target, width, ellipsis);
 }

@@ -1,6 +1,6 @@
 /** The `?` overlay: every key and what it does. */
 import {line, type PaneLine} from './pane-line.js';
-import {wrapText} from './wrap-text.js';
+import {wrapText} from '../text.js';
 
 export function helpLines(watch: boolean, width: number): PaneLine[] {
 	const keys: Array<[string, string]> = watch

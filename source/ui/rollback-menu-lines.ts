@@ -7,7 +7,7 @@ import type {LoadedPlan} from '../plan/load.js';
 import {rollbackConfirmWord} from '../plan/rules.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine} from './pane-line.js';
-import {truncate} from './wrap-text.js';
+import {truncate} from '../text.js';
 
 export type RollbackMenuInput = {
 	readonly plan: LoadedPlan;

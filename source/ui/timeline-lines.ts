@@ -4,10 +4,10 @@
  */
 import type {Plan} from '../plan/schema.js';
 import type {RunState} from '../state/types.js';
-import {formatShortDuration, formatTOffset, tClock, timelineRows, type TimelineRowStatus, type TimelineRowView} from '../state/timeline.js';
+import {formatTOffset, tClock, timelineRows, type TimelineRowStatus, type TimelineRowView} from '../state/timeline.js';
 import type {Glyphs} from './glyphs.js';
 import {line, type PaneLine, type Tone} from './pane-line.js';
-import {fit, truncate} from './wrap-text.js';
+import {fit, formatShortDuration, truncate} from '../text.js';
 
 export type TimelineInput = {
 	readonly plan: Plan;

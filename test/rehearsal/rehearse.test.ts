@@ -17,9 +17,9 @@ import {timelineLines} from '../../source/ui/timeline-lines.js';
 import {headerLines} from '../../source/ui/header-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';
 import type {RunState} from '../../source/state/types.js';
-import {formatShortDuration} from '../../source/state/timeline.js';
 import {loadPlan} from '../../source/plan/load.js';
 import {ACTION_NAMES} from '../../source/engine/executors/index.js';
+import {formatShortDuration} from '../../source/text.js';
 
 let db: TestDatabase;
 let backupFile: string;

@@ -6,13 +6,13 @@ import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecContext, Outcome} from '../context.js';
 import {runBackup, discardPartial, type BackupProgress, type BackupResult} from '../../backup/dump.js';
-import {formatShortDuration} from '../../state/timeline.js';
 import {verifyBackup, type VerifyResult} from '../../backup/verify.js';
 import {testRestore, restoreFromBackup} from '../../backup/restore.js';
 import {precheckBackup} from '../../backup/precheck.js';
 import {resolveClientTools} from '../../backup/tools.js';
 import {humanBytes} from '../../backup/human-bytes.js';
 import {openResources} from '../../state/resources.js';
+import {formatShortDuration} from '../../text.js';
 
 export type BackupInfo = Pick<BackupResult, 'file' | 'format' | 'bytes' | 'sha256' | 'durationMs' | 'objects' | 'startedAt' | 'endedAt' | 'serverVersion' | 'clientVersion' | 'tables' | 'compression'>;
 
