@@ -19,6 +19,8 @@ export type BenchDatabase = {readonly name: string; readonly target: Target; rea
 export type BenchContext = {
 	readonly server: SandboxServer;
 	readonly root: string;
+	/** XDG_CACHE_HOME for the runbook's children: the plan's validation cache starts empty in each bench run. */
+	readonly cacheDir: string;
 	/** A new empty directory under the bench's temp root. */
 	readonly tempDir: (prefix: string) => string;
 	/** CREATE DATABASE name TEMPLATE bench_base (or the given template). */
@@ -38,6 +40,7 @@ export function createContext(server: SandboxServer, log: (line: string) => void
 	return {
 		server,
 		root,
+		cacheDir: mkdtempSync(path.join(root, 'cache-')),
 		log,
 		urlFor,
 		tempDir: (prefix) => mkdtempSync(path.join(root, `${prefix}-`)),

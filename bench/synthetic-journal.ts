@@ -1,19 +1,27 @@
 /**
  * A journal of exactly `total` valid events for the real plan: every item
  * before the GO gate ran (several attempts, each with the 400 output lines the
- * store journals per attempt, failed, then passed), so `--resume` replays all
- * of it and stops at the gate, waiting for the operator; nothing runs.
+ * store journals per attempt, failed, then passed), so `--resume` folds all of
+ * it and stops at the gate, waiting for the operator; nothing runs.
+ *
+ * Beside it, the snapshot (state.json) as the store keeps it, the fold of the
+ * journal with the journal's length at that point, written `tail` events
+ * before the end: a resume or watch reads the snapshot and folds those last
+ * events (a snapshot that lags, as after a crash between the journal's fsync
+ * and the snapshot's write). `tail: undefined` writes no snapshot (a lost one):
+ * then the whole journal is folded.
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {LoadedPlan} from '../source/plan/load.js';
 import type {EngineEvent, EngineEventInput} from '../source/state/types.js';
-import {JOURNAL} from '../source/state/store.js';
+import {JOURNAL, SNAPSHOT} from '../source/state/read.js';
+import {replay} from '../source/state/reduce.js';
 
 const LINES_PER_ATTEMPT = 400;
 
-export function writeSyntheticJournal(dir: string, plan: LoadedPlan, target: string, total = 100_000): number {
+export function writeSyntheticJournal(dir: string, plan: LoadedPlan, target: string, total = 100_000, tail: number | undefined = 1000): number {
 	const gateAt = plan.forward.findIndex((e) => e.item.kind === 'gate');
 	const items = plan.forward.slice(0, gateAt).map((e) => e.item.id);
 	const base = Date.now() - 3_600_000;
@@ -54,5 +62,11 @@ export function writeSyntheticJournal(dir: string, plan: LoadedPlan, target: str
 	if (lines.length !== total) throw new Error(`bench bug: the synthetic journal has ${lines.length} events, not ${total}`);
 	mkdirSync(dir, {recursive: true, mode: 0o700});
 	writeFileSync(path.join(dir, JOURNAL), `${lines.join('\n')}\n`, {mode: 0o600});
+	if (tail !== undefined) {
+		const at = lines.length - tail;
+		const state = replay(lines.slice(0, at).map((l) => JSON.parse(l) as EngineEvent));
+		const journalBytes = lines.slice(0, at).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+		writeFileSync(path.join(dir, SNAPSHOT), JSON.stringify({...state, journalBytes}), {mode: 0o600});
+	}
 	return lines.length;
 }

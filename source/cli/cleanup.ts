@@ -15,10 +15,10 @@ import {parseTarget} from '../db/target.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
-import {loadPlanForCli} from './run.js';
+import {loadPlanForCli} from './load-plan.js';
 import {locateState} from './status.js';
 import {resolveTarget} from './target.js';
-import {defaultStateRoot} from '../state/store.js';
+import {defaultStateRoot} from '../state/read.js';
 
 function line(o: LeftoverOutcome): string {
 	const mark = o.outcome === 'released' ? 'done ' : o.outcome === 'kept' ? 'KEPT ' : 'FAIL ';
@@ -26,7 +26,7 @@ function line(o: LeftoverOutcome): string {
 }
 
 export async function cleanupCommand(options: CliOptions): Promise<number> {
-	const plan = loadPlanForCli(options);
+	const plan = await loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	if (!StateStore.exists(dir)) {
 		throw new UserError(`There is no run state in ${dir}, so there is no record of what a run created. Point at the run's state with --state-dir (or give the same --database-url the run used).`);

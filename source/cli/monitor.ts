@@ -1,15 +1,15 @@
 /** `runbook monitor`: the plan's post-migration monitoring (weeks 1–4) as one report. */
 import {runMonitor} from '../monitor/run-monitor.js';
 import {formatMonitorReport} from '../monitor/format-report.js';
-import {readState} from '../state/store.js';
+import {readState} from '../state/read.js';
 import type {BaselineResult} from '../baseline/result.js';
 import type {CliOptions} from './options.js';
-import {loadPlanForCli} from './run.js';
+import {loadPlanForCli} from './load-plan.js';
 import {locateState} from './status.js';
 import {resolveTarget} from './target.js';
 
 export async function monitorCommand(options: CliOptions): Promise<number> {
-	const plan = loadPlanForCli(options);
+	const plan = await loadPlanForCli(options);
 	const resolved = await resolveTarget({
 		...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
 		planId: plan.plan.id,

@@ -21,7 +21,8 @@
 import {mkdirSync, statSync, writeFileSync, existsSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import {loadPlanForCli, tuningSettings} from './run.js';
+import {tuningSettings} from './run.js';
+import {loadPlanForCli} from './load-plan.js';
 import type {CliOptions} from './options.js';
 import {UserError} from '../errors.js';
 import {startRun} from '../engine/runner.js';
@@ -112,7 +113,7 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 	if (options.cleanup) return 0;
 	const file = options.fromBackup ?? options.positionals[0];
 	if (!file) throw new UserError('runbook rehearse needs the backup to rehearse on: --from-backup FILE (a pg_dump file, custom, directory, tar or plain; runbook\'s own backups included).');
-	const plan = loadPlanForCli(options);
+	const plan = await loadPlanForCli(options);
 	const outDir = options.outDir ?? process.cwd();
 	mkdirSync(outDir, {recursive: true});
 

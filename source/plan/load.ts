@@ -3,34 +3,17 @@
  * is reported at once, each with file:line and the field, so a DBA fixes the
  * file in one pass.
  */
-import {readFileSync, existsSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {createHash} from 'node:crypto';
 import path from 'node:path';
 import {parseDocument, LineCounter, isMap, isSeq, isScalar, type Node} from 'yaml';
-import {planSchema, type Plan, type Item} from './schema.js';
+import {planSchema, type Plan} from './schema.js';
 import {UserError} from '../errors.js';
+import {findSqlFile, indexPlan, readPlanFile, type LoadedPlan} from './loaded.js';
+
+export {findSqlFile, indexPlan, sqlFilePath, type LoadedPlan, type PlanEntry} from './loaded.js';
 
 export type PlanProblem = {readonly line: number; readonly field: string; readonly message: string};
-
-export type LoadedPlan = {
-	readonly plan: Plan;
-	readonly file: string;
-	readonly sha256: string;
-	/** Absolute directory migration files are resolved against. */
-	readonly sqlDir: string;
-	/** Every item of the forward path, in order, with its phase. */
-	readonly forward: readonly PlanEntry[];
-	/** Every item anywhere (forward, rollback, monitoring), by id. */
-	readonly byId: ReadonlyMap<string, PlanEntry>;
-};
-
-export type PlanEntry = {
-	readonly item: Item;
-	readonly phaseId: string;
-	readonly phaseTitle: string;
-	readonly section: 'forward' | 'rollback' | 'monitoring';
-	readonly rollbackLevel?: number;
-};
 
 export type ValidateOptions = {
 	/** Names of the built-in actions the engine provides. */
@@ -38,23 +21,6 @@ export type ValidateOptions = {
 	/** Resolve the plan's `file:` names against this directory instead of the plan's sqlDir (--migrations). */
 	readonly sqlDir?: string;
 };
-
-/**
- * Where a plan's `file:` lives in a migrations directory: `dir/file`, or, for
- * a directory laid out flat (the customer's own repository keeps its rollback
- * files beside the migrations), `dir/<base name>`. Undefined when neither exists.
- */
-export function findSqlFile(dir: string, file: string): string | undefined {
-	const nested = path.resolve(dir, file);
-	if (existsSync(nested)) return nested;
-	const flat = path.resolve(dir, path.basename(file));
-	return flat !== nested && existsSync(flat) ? flat : undefined;
-}
-
-/** The absolute path of a plan's `file:` (as validated when the plan was loaded). */
-export function sqlFilePath(plan: LoadedPlan, file: string): string {
-	return findSqlFile(plan.sqlDir, file) ?? path.resolve(plan.sqlDir, file);
-}
 
 export class PlanError extends UserError {
 	readonly problems: readonly PlanProblem[];
@@ -237,34 +203,12 @@ function describeIssue(issue: {code: string; message: string; path: PropertyKey[
 }
 
 export function loadPlan(file: string, options: ValidateOptions = {}): LoadedPlan {
-	let text: string;
-	try {
-		text = readFileSync(file, 'utf8');
-	} catch (error) {
-		throw new UserError(`The plan file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check the path given to --plan.`, {cause: error});
-	}
+	return loadPlanText(readPlanFile(file), file, options);
+}
+
+/** A plan file's text, validated and indexed; a PlanError lists every problem. */
+export function loadPlanText(text: string, file: string, options: ValidateOptions = {}): LoadedPlan {
 	const {plan, problems} = parsePlanText(text, file, options);
 	if (!plan || problems.length > 0) throw new PlanError(file, problems);
 	return indexPlan(plan, file, createHash('sha256').update(text).digest('hex'), options.sqlDir);
-}
-
-export function indexPlan(plan: Plan, file: string, sha256: string, sqlDir?: string): LoadedPlan {
-	const forward: PlanEntry[] = [];
-	const byId = new Map<string, PlanEntry>();
-	for (const phase of plan.phases) {
-		for (const item of phase.items) {
-			const entry: PlanEntry = {item, phaseId: phase.id, phaseTitle: phase.title, section: 'forward'};
-			forward.push(entry);
-			byId.set(item.id, entry);
-		}
-	}
-	for (const level of plan.rollback) {
-		for (const item of level.items) {
-			byId.set(item.id, {item, phaseId: `rollback-${level.level}`, phaseTitle: level.title, section: 'rollback', rollbackLevel: level.level});
-		}
-	}
-	for (const phase of plan.monitoring) {
-		for (const item of phase.items) byId.set(item.id, {item, phaseId: phase.id, phaseTitle: phase.title, section: 'monitoring'});
-	}
-	return {plan, file, sha256, sqlDir: sqlDir ?? path.resolve(path.dirname(file), plan.sqlDir), forward, byId};
 }

