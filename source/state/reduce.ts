@@ -2,6 +2,17 @@
  * The run state is a fold of the journal: `reduce(state, event)` is pure, so
  * the conf snapshot is only a cache. A lost or corrupt snapshot is rebuilt by
  * replaying the journal, and `watch` renders from the same fold.
+ *
+ * One thing is not in the journal: an item attempt's output past its first
+ * 400 lines (store.ts, OUTPUT_LINES_PER_ATTEMPT). StateStore.flushOutput adds
+ * those lines to the item's `liveTail` in memory, outside this fold, and
+ * hands its listeners a `progress` event ("N lines of output so far") that is
+ * neither journaled nor folded (it repeats the last seq). The snapshot is
+ * written from the in-memory state, so it carries that tail as of its last
+ * write. So for such an item, and only in `liveTail`, the running process,
+ * the snapshot and a replay of the journal alone can disagree: a replay shows
+ * the last journaled lines. Everything else, the evidence's `outputTail` (the
+ * real last lines) included, is the fold.
  */
 import type {EngineEvent, ItemState, RunState} from './types.js';
 import {LIVE_TAIL_LINES} from './types.js';

@@ -141,7 +141,12 @@ export class StateStore {
 		this.flushTimer ??= setTimeout(() => this.flushOutput(), 100);
 	}
 
-	/** Folds the pending output tails into the state (one update per item) and tells the listeners. */
+	/**
+	 * Adds the pending output tails (lines past the journaled ones) to the
+	 * items' live tails, one update per item, and tells the listeners with a
+	 * `progress` event. Neither the lines nor that event reach the journal: this
+	 * is the one part of the state that is not a fold of it (see reduce.ts).
+	 */
 	flushOutput(): void {
 		if (this.flushTimer) clearTimeout(this.flushTimer);
 		this.flushTimer = undefined;

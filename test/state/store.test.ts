@@ -8,6 +8,7 @@ import {describe, expect, it} from 'vitest';
 import {appendFileSync, readFileSync, writeFileSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {StateStore, readJournal, readState} from '../../source/state/store.js';
+import {replay} from '../../source/state/reduce.js';
 import {tempDir} from '../helpers/cli.js';
 import type {EngineEventInput} from '../../source/state/types.js';
 
@@ -138,5 +139,29 @@ describe('state store', () => {
 		expect(outputs).toHaveLength(401);
 		expect(outputs.at(-1)).toMatchObject({stream: 'info', line: expect.stringMatching(/only the first 400 lines are journaled/)});
 		expect(store.current.items['a']!.liveTail).toEqual(Array.from({length: 12}, (_, i) => `line ${4988 + i}`));
+	});
+
+	it('differs from a replay of its journal only in the live tail of output past the journaled lines, as reduce.ts says', () => {
+		const {dir, store} = freshStore();
+		const heard: Array<{type: string; seq: number; message?: string}> = [];
+		store.subscribe((event) => heard.push({type: event.type, seq: event.seq, ...(event.type === 'progress' ? {message: event.message} : {})}));
+		store.append(started);
+		store.append({type: 'item-started', itemId: 'a', attempt: 1, executionId: 'e1'});
+		for (let i = 0; i < 450; i++) store.appendOutput('a', 'stdout', `line ${i}`);
+		store.append({type: 'item-passed', itemId: 'a', evidence});
+		const live = store.current;
+		store.close();
+		const replayed = replay(readJournal(dir).events);
+		// The process (and the snapshot written from it) shows the last lines; the journal stops after line 399.
+		expect(live.items['a']!.liveTail!.at(-1)).toBe('line 449');
+		expect(replayed.items['a']!.liveTail!.at(-1)).toMatch(/only the first 400 lines are journaled/);
+		expect(readState(dir).state.items['a']!.liveTail!.at(-1)).toBe('line 449');
+		const withoutTail = (state: typeof live) => ({...state, items: Object.fromEntries(Object.entries(state.items).map(([id, item]) => [id, {...item, liveTail: []}]))});
+		expect(withoutTail(replayed)).toEqual(withoutTail(live));
+		// The listeners heard of the unjournaled lines through a progress event that repeats the last seq and is not in the journal.
+		const progress = heard.find((e) => e.type === 'progress');
+		expect(progress).toMatchObject({message: '450 lines of output so far'});
+		expect(progress!.seq).toBe(heard[heard.indexOf(progress!) - 1]!.seq);
+		expect(readJournal(dir).events.some((e) => e.type === 'progress')).toBe(false);
 	});
 });
