@@ -4,13 +4,24 @@
  * from the first byte, a sha256 of the finished file, and the exact row count
  * of every table taken in the very snapshot pg_dump dumps.
  *
- * Memory is constant in the size of the database: pg_dump writes the file
- * itself (`--file`), its verbose output is read line by line with a bounded
- * tail, and the checksum streams the file in 1 MiB chunks.
+ * One pass over the bytes: pg_dump writes the archive into a named pipe, and
+ * we write each chunk to the file and into the sha256 as it arrives, so the
+ * checksum is ready when the dump ends (no second read of the file; the
+ * verification step reads the file back and compares, which proves what is on
+ * disk). The archive then carries no data offsets in its table of contents
+ * (pg_dump cannot seek back in a pipe); pg_restore 12 and later find the data
+ * by reading forward, which every restore here (one transaction, no -j) does
+ * anyway. pg_dump runs with --no-sync (a pipe cannot be fsync'd): we fsync the
+ * file ourselves before it gets its final name.
+ *
+ * Memory is constant in the size of the database: the pipe is read into one
+ * reused 1 MiB buffer, each chunk written and hashed before the next read;
+ * pg_dump's verbose output is read line by line with a bounded tail.
  */
 import {childConnectionFailure} from '../db/connect-failure.js';
 import {chmod, link, mkdir, open, readdir, rm, stat, unlink} from 'node:fs/promises';
-import {statSync} from 'node:fs';
+import {writeSync} from 'node:fs';
+import {createHash} from 'node:crypto';
 import {DumpProgressTracker, isTableLine, tableSizesWith, type DumpEstimate, type TableSize} from './dump-progress.js';
 import path from 'node:path';
 import type pg from 'pg';
@@ -18,10 +29,10 @@ import {redact, type Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {POSTGRES_CLIENT_HINT, runChild, type ChildLine} from '../proc/child.js';
 import {withClient} from '../db/connect.js';
-import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from './precheck.js';
-import {sha256File} from './sha256-file.js';
+import {DEFAULT_SPACE_FACTOR, diskSpaceCheck, freeSpace} from './precheck.js';
 import {countRowsWith, type TableCount} from './row-counts.js';
-import {assertClientVersion, findClientTool, serverVersion, type ClientTool, type PgVersion} from './tools.js';
+import {makeFifo, readFifo} from '../proc/fifo.js';
+import {assertClientVersion, findClientTool, versionFromServerNum, type ClientTool, type PgVersion} from './tools.js';
 import {untracked, uniqueAppName, type ResourceHandle, type ResourceTracker} from '../proc/resource.js';
 
 export type BackupFormat = 'custom' | 'plain';
@@ -129,6 +140,8 @@ export function pgDumpArgs(input: {
 	readonly compression: number | undefined;
 	readonly lockWaitTimeoutMs: number;
 	readonly file: string;
+	/** pg_dump does not fsync the file (a pipe: we fsync what we write). */
+	readonly noSync?: boolean;
 	readonly snapshot?: string;
 	readonly schemas?: readonly string[];
 }): string[] {
@@ -137,6 +150,7 @@ export function pgDumpArgs(input: {
 	args.push(`--lock-wait-timeout=${input.lockWaitTimeoutMs}`);
 	if (input.snapshot) args.push(`--snapshot=${input.snapshot}`);
 	for (const schema of input.schemas ?? []) args.push(`--schema=${schema}`);
+	if (input.noSync) args.push('--no-sync');
 	args.push(`--file=${input.file}`);
 	return args;
 }
@@ -158,14 +172,6 @@ async function freeName(dir: string, base: string): Promise<string> {
 		const name = n === 1 ? base : `${stem}-${n}${ext}`;
 		const full = path.join(dir, name);
 		if (!(await exists(full)) && !(await exists(full + PARTIAL_SUFFIX))) return full;
-	}
-}
-
-function partialSize(file: string): number {
-	try {
-		return statSync(file).size;
-	} catch {
-		return 0;
 	}
 }
 
@@ -224,6 +230,8 @@ async function holdSnapshot(client: pg.Client, countRows: boolean, lockWaitTimeo
 	const {rows} = await client.query<{id: string}>('SELECT pg_export_snapshot() AS id');
 	// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
 	await client.query('SET LOCAL row_security = off');
+	// The counts run beside pg_dump: one backend, no parallel workers taking the cores pg_dump compresses on.
+	await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
 	// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
 	await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockWaitTimeoutMs}ms`]);
 	const sizes = await tableSizesWith(client, schemas);
@@ -237,6 +245,10 @@ async function holdSnapshot(client: pg.Client, countRows: boolean, lockWaitTimeo
  * Runs pg_dump into `dir` and returns the finished file's evidence. A failed
  * or interrupted dump leaves no file behind (the `.partial` is removed) and
  * throws a `UserError` with pg_dump's last lines, secrets removed.
+ *
+ * One connection does everything the dump needs besides pg_dump itself: the
+ * server's version, the database's size for the space check, the exported
+ * snapshot and the row counts in it.
  */
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 	const format = options.format ?? 'custom';
@@ -248,55 +260,88 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 	const clean = (text: string) => redact(text, secrets);
 
 	const pgDump: ClientTool = await findClientTool('pg_dump', {paths: {pgDump: options.pgDumpPath}, pathEnv: options.pathEnv});
-	const server: PgVersion = await serverVersion(target);
-	assertClientVersion(pgDump, server, target.display);
+	return withClient(target, 'runbook-backup', async (client) => {
+		const {rows: about} = await client.query<{num: string; text: string; bytes: string}>(
+			`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text, pg_database_size(current_database())::text AS bytes`,
+		);
+		const server: PgVersion = versionFromServerNum(Number(about[0]?.num), about[0]?.text);
+		assertClientVersion(pgDump, server, target.display);
 
-	const dir = path.resolve(options.dir);
-	await mkdir(dir, {recursive: true, mode: 0o700});
-	const factor = options.spaceFactor ?? DEFAULT_SPACE_FACTOR;
-	if (factor > 0) {
-		const space = await checkDiskSpace({target, dir, factor});
-		if (!space.ok) throw new UserError(`The backup of ${target.display} did not start: ${space.detail}`);
-	}
-	const resources = options.resources ?? untracked();
-	const file = await freeName(dir, backupFileName(prefix, format, (options.now ?? (() => new Date()))()));
-	// The partial's name carries the run's id: a leftover says which run it belongs to.
-	const partial = `${file}.${resources.runTag}${PARTIAL_SUFFIX}`;
-	const item = options.itemId ? {itemId: options.itemId} : {};
-	const partialResource = resources.register({kind: 'file', name: partial, purpose: 'partial backup file (pg_dump writing)', ...item});
-	let fileResource: ResourceHandle | undefined;
-
-	// Mode 0600 before any data: create it empty with that mode; pg_dump's
-	// fopen(…, "w") truncates an existing file and keeps its mode.
-	const handle = await open(partial, 'wx', 0o600);
-	await handle.close();
-	await chmod(partial, 0o600);
-
-	const started = Date.now();
-	let objects = 0;
-	let lastLine: string | undefined;
-	let linked = false;
-	let tracker: DumpProgressTracker | undefined;
-	const report = async (phase: BackupProgress['phase']) => {
-		if (!options.onProgress) return;
-		let bytes = 0;
-		try {
-			bytes = (await stat(phase === 'dumping' ? partial : file)).size;
-		} catch {
-			return;
+		const dir = path.resolve(options.dir);
+		await mkdir(dir, {recursive: true, mode: 0o700});
+		const factor = options.spaceFactor ?? DEFAULT_SPACE_FACTOR;
+		if (factor > 0) {
+			const space = diskSpaceCheck({dir, freeBytes: (await freeSpace(dir)).freeBytes, databaseBytes: Number(about[0]?.bytes ?? 0), factor});
+			if (!space.ok) throw new UserError(`The backup of ${target.display} did not start: ${space.detail}`);
 		}
-		const elapsedMs = Date.now() - started;
-		const estimate = tracker?.estimate(bytes, Date.now(), phase !== 'dumping');
-		options.onProgress({bytes, bytesPerSecond: elapsedMs > 0 ? Math.round((bytes * 1000) / elapsedMs) : 0, elapsedMs, objects, lastLine, phase, ...(estimate ? {estimate} : {})});
-	};
+		const resources = options.resources ?? untracked();
+		const file = await freeName(dir, backupFileName(prefix, format, (options.now ?? (() => new Date()))()));
+		// The partial's name carries the run's id: a leftover says which run it belongs to.
+		const partial = `${file}.${resources.runTag}${PARTIAL_SUFFIX}`;
+		const item = options.itemId ? {itemId: options.itemId} : {};
+		const partialResource = resources.register({kind: 'file', name: partial, purpose: 'partial backup file (pg_dump writing)', ...item});
+		// Ends in .partial too: a crashed run's pipe goes with its partial file.
+		const pipe = `${file}.${resources.runTag}.pipe${PARTIAL_SUFFIX}`;
+		const pipeResource = resources.register({kind: 'file', name: pipe, purpose: 'named pipe pg_dump writes the backup into', ...item});
+		let fileResource: ResourceHandle | undefined;
 
-	try {
-		return await withClient(target, 'runbook-backup', async (client) => {
+		// Mode 0600 before any data: created empty with that mode, then written by us alone.
+		const handle = await open(partial, 'wx', 0o600);
+		let handleOpen = true;
+		const closeHandle = async () => {
+			if (!handleOpen) return;
+			handleOpen = false;
+			await handle.close();
+		};
+
+		const started = Date.now();
+		let objects = 0;
+		let bytes = 0;
+		let lastLine: string | undefined;
+		let linked = false;
+		let tracker: DumpProgressTracker | undefined;
+		const hash = createHash('sha256');
+		let writeError: NodeJS.ErrnoException | undefined;
+		// Ends pg_dump when our write fails (a full disk), as well as on the caller's signal.
+		const stop = new AbortController();
+		const onAbort = () => stop.abort();
+		options.signal?.addEventListener('abort', onAbort, {once: true});
+		const report = (phase: BackupProgress['phase']) => {
+			if (!options.onProgress) return;
+			const elapsedMs = Date.now() - started;
+			const estimate = tracker?.estimate(bytes, Date.now(), phase !== 'dumping');
+			options.onProgress({bytes, bytesPerSecond: elapsedMs > 0 ? Math.round((bytes * 1000) / elapsedMs) : 0, elapsedMs, objects, lastLine, phase, ...(estimate ? {estimate} : {})});
+		};
+		const writeFailure = (error: NodeJS.ErrnoException) =>
+			error.code === 'ENOSPC'
+				? new UserError(
+						`The disk holding the backup directory ${dir} is full: pg_dump of ${target.display} could not write the backup (No space left on device). The partial file was removed; no backup exists and nothing else was changed. Free space there (the backup needs about the size of the database), or give another directory with --backup-dir, then continue with --resume.`,
+						{cause: error},
+					)
+				: new UserError(`Writing the backup file ${partial} failed (${error.code ?? error.message}); pg_dump was stopped and the partial file removed, so no backup exists. Fix the cause and run the backup again.`, {cause: error});
+		const onChunk = (chunk: Buffer) => {
+			if (writeError) return;
+			try {
+				let written = 0;
+				while (written < chunk.length) written += writeSync(handle.fd, chunk, written);
+			} catch (error) {
+				writeError = error as NodeJS.ErrnoException;
+				stop.abort();
+				return;
+			}
+			hash.update(chunk);
+			bytes += chunk.length;
+		};
+
+		try {
+			await chmod(partial, 0o600);
+			await makeFifo(pipe);
 			const snapshot = await holdSnapshot(client, options.countRows ?? true, lockWaitTimeoutMs, options.schemas);
 			// Before any table finishes, compressed output is guessed at 0.3 file bytes per catalog byte (MEASUREMENTS: 1 GB → 248 MB at -Z1).
 			tracker = new DumpProgressTracker(snapshot.sizes, format === 'plain' || compression === 0 ? 1 : 0.3);
-			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, snapshot: snapshot.id, schemas: options.schemas});
-			const timer = setInterval(() => void report('dumping'), options.progressIntervalMs ?? 300);
+			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: pipe, noSync: true, snapshot: snapshot.id, schemas: options.schemas});
+			const timer = setInterval(() => report('dumping'), options.progressIntervalMs ?? 300);
+			const reader = readFifo(pipe, onChunk);
 			let result;
 			try {
 				result = await runChild({
@@ -304,7 +349,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 					args,
 					env: {...target.childEnv(), PGAPPNAME: uniqueAppName('runbook-pg_dump')},
 					installHint: POSTGRES_CLIENT_HINT,
-					signal: options.signal,
+					signal: stop.signal,
 					onSpawn: options.onSpawn,
 					// An orphaned pg_dump writes a file that is discarded anyway: end it.
 					track: {resources, purpose: 'pg_dump of the backup', onOrphan: 'end', server: target.display, via: 'target', ...item},
@@ -312,16 +357,24 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 					onLine: (line) => {
 						const text = clean(line.line);
 						if (OBJECT_LINE.test(text)) objects += 1;
-						if (isTableLine(text)) tracker?.onLine(text, partialSize(partial), Date.now());
+						if (isTableLine(text)) tracker?.onLine(text, bytes, Date.now());
 						lastLine = text;
 						options.onLine?.({stream: line.stream, line: text});
 					},
 				});
 			} finally {
+				// pg_dump has exited: a reader still waiting for it to open the pipe (it never connected) stops too.
+				await reader.release();
+				await reader.done.catch((error: unknown) => {
+					writeError ??= error as NodeJS.ErrnoException;
+				});
 				clearInterval(timer);
+				await rm(pipe, {force: true});
+				pipeResource.release('removed (pg_dump finished)');
 			}
 			const tables = await snapshot.counts;
 			await client.query('COMMIT');
+			if (writeError) throw writeFailure(writeError);
 			if (options.signal?.aborted) {
 				throw new UserError(`The backup of ${target.display} was cancelled; the partial file was removed.`);
 			}
@@ -329,27 +382,24 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				const connection = childConnectionFailure(target, result.tail.filter((l) => l.stream === 'stderr').map((l) => clean(l.line)));
 				if (connection) throw new UserError(`pg_dump could not connect, so no backup exists. ${connection.message}`);
 				const tail = result.tail.filter((l) => l.stream === 'stderr').slice(-12).map((l) => clean(l.line)).join('\n');
-				if (/No space left on device/i.test(tail)) {
-					throw new UserError(
-						`The disk holding the backup directory ${dir} is full: pg_dump of ${target.display} could not write the backup (No space left on device). The partial file was removed; no backup exists and nothing else was changed. Free space there (the backup needs about the size of the database), or give another directory with --backup-dir, then continue with --resume.`,
-					);
-				}
 				throw new UserError(
 					`pg_dump of ${target.display} failed with exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; the partial file was removed, no backup exists. Its last lines were:\n${tail}\nFix the cause above and run the backup again.`,
 				);
 			}
-			await fsyncPath(partial);
-			await report('dumping');
+			// On disk before it gets its final name: the data, then the directory entry.
+			await handle.sync().catch((error: unknown) => {
+				throw writeFailure(error as NodeJS.ErrnoException);
+			});
+			await closeHandle();
+			report('dumping');
 			fileResource = resources.register({kind: 'file', name: file, purpose: 'finished backup file, not yet recorded in the state', ...item});
 			await link(partial, file);
 			linked = true;
 			await unlink(partial);
 			partialResource.release('renamed to the finished file');
 			await fsyncPath(dir);
-			await report('checksum');
-			const sha256 = await sha256File(file);
-			const bytes = (await stat(file)).size;
-			await report('done');
+			const sha256 = hash.digest('hex');
+			report('done');
 			const ended = Date.now();
 			return {
 				file,
@@ -367,13 +417,18 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				tables,
 				resource: fileResource,
 			};
-		});
-	} catch (error) {
-		await rm(partial, {force: true});
-		partialResource.release('removed (the backup failed)');
-		if (linked) await rm(file, {force: true}).catch(() => undefined);
-		fileResource?.release('removed (the backup failed)');
-		if (error instanceof UserError) throw error;
-		throw new UserError(`The backup of ${target.display} failed: ${clean(errorMessage(error))}. No backup file was kept; fix the cause and run it again.`, {cause: error});
-	}
+		} catch (error) {
+			await closeHandle().catch(() => undefined);
+			await rm(pipe, {force: true});
+			pipeResource.release('removed (the backup failed)');
+			await rm(partial, {force: true});
+			partialResource.release('removed (the backup failed)');
+			if (linked) await rm(file, {force: true}).catch(() => undefined);
+			fileResource?.release('removed (the backup failed)');
+			if (error instanceof UserError) throw error;
+			throw new UserError(`The backup of ${target.display} failed: ${clean(errorMessage(error))}. No backup file was kept; fix the cause and run it again.`, {cause: error});
+		} finally {
+			options.signal?.removeEventListener('abort', onAbort);
+		}
+	});
 }
