@@ -5,13 +5,18 @@
  */
 import type {EngineEvent, RunState} from '../state/types.js';
 
-const last = new Map<string, number>();
-
 function clock(at: string): string {
 	return at.slice(11, 19);
 }
 
-export function formatEvent(event: EngineEvent, state: RunState): string | undefined {
+/** A run's plain renderer: one line per event (or none); it throttles progress lines per item for this run only. */
+export function plainRenderer(): (event: EngineEvent, state: RunState) => string | undefined {
+	const last = new Map<string, number>();
+	return (event, state) => formatEvent(event, state, last);
+}
+
+/** `last`: when the previous progress line of each item was shown. */
+function formatEvent(event: EngineEvent, state: RunState, last: Map<string, number>): string | undefined {
 	const t = clock(event.at);
 	switch (event.type) {
 		case 'run-started':

@@ -28,7 +28,7 @@ import {UserError} from '../errors.js';
 import {startRun} from '../engine/runner.js';
 import {scriptedDecider} from '../engine/decide-scripted.js';
 import type {RunSettings} from '../engine/context.js';
-import {formatEvent, exitCodeFor} from './plain.js';
+import {plainRenderer, exitCodeFor} from './plain.js';
 import {readArchive} from '../rehearsal/archive.js';
 import {chooseBuild, type ServerBuild} from '../rehearsal/builds.js';
 import {openWorkspace, sweepLeftovers, type Workspace} from '../rehearsal/workspace.js';
@@ -211,8 +211,9 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 			const {runTui} = await import('../ui/render.js');
 			await runTui({controller, ascii: options.ascii});
 		} else {
+			const plain = plainRenderer();
 			controller.subscribe((event, state) => {
-				const line = formatEvent(event, state);
+				const line = plain(event, state);
 				if (line !== undefined) process.stdout.write(`${line}\n`);
 			});
 		}

@@ -19,7 +19,7 @@ import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {loadRehearsal, type Rehearsal} from '../rehearsal/file.js';
 import {resolveTarget, type ResolvedTarget} from './target.js';
-import {formatEvent, exitCodeFor} from './plain.js';
+import {plainRenderer, exitCodeFor} from './plain.js';
 import {requireTerminal} from './terminal.js';
 import {eventJson} from './json.js';
 import {SETTINGS_FILE, describeChanges, newSettingsFile, readSettings, recordChanges, resumeSettings, writeSettings} from './run-settings.js';
@@ -234,10 +234,11 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		if (options.yes) {
 			log(`state: ${stateDir}`);
 			// NDJSON: every event as journaled, one per line; otherwise one plain line per event. Human lines stay on stderr.
+			const plain = plainRenderer();
 			const write = options.json
 				? (event: EngineEvent) => process.stdout.write(`${eventJson(event)}\n`)
 				: (event: EngineEvent, state: RunState) => {
-						const line = formatEvent(event, state);
+						const line = plain(event, state);
 						if (line !== undefined) process.stdout.write(`${line}\n`);
 					};
 			if (!options.json) for (const line of [...replayLines(controller.state())]) process.stdout.write(`${line}\n`);

@@ -4,7 +4,7 @@
  * an outcome with evidence. The runner records times, events and state.
  */
 import type pg from 'pg';
-import type {Item} from '../plan/schema.js';
+import type {ActionItem, Item, ItemKind} from '../plan/schema.js';
 import type {LoadedPlan, PlanEntry} from '../plan/load.js';
 import type {Target} from '../db/target.js';
 import type {Evidence, RunState} from '../state/types.js';
@@ -54,8 +54,8 @@ export type RunSettings = {
 	readonly secrets: readonly string[];
 };
 
-export type ExecContext = {
-	readonly item: Item;
+export type ExecContext<I extends Item = Item> = {
+	readonly item: I;
 	readonly entry: PlanEntry;
 	readonly plan: LoadedPlan;
 	readonly target: Target;
@@ -75,7 +75,12 @@ export type ExecContext = {
 	readonly resources: ResourceTracker;
 	/** Closes the engine's own sessions on the target (a restore needs them gone); call the result to reopen them. */
 	readonly suspendConnections: () => Promise<() => Promise<void>>;
+	/** Computes a value once per run and key (a backup's verification, the Railway variables), for the run's later items. */
+	readonly memo: <T>(key: string, make: () => Promise<T>) => Promise<T>;
 };
+
+/** An action's context: its `with:`, parsed by the action's schema (defaults filled in). */
+export type ActionContext<W> = ExecContext<ActionItem> & {readonly with: W};
 
 export type Outcome = {
 	readonly ok: boolean;
@@ -88,4 +93,7 @@ export type Outcome = {
 	readonly matrixRow?: string | null;
 };
 
-export type Executor = (ctx: ExecContext) => Promise<Outcome>;
+export type ItemOf<K extends ItemKind> = Extract<Item, {kind: K}>;
+
+/** Runs one item of kind K. */
+export type Executor<K extends ItemKind = ItemKind> = (ctx: ExecContext<ItemOf<K>>) => Promise<Outcome>;

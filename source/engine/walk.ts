@@ -20,7 +20,7 @@ import type {ExecContext, Outcome, RunSettings} from './context.js';
 import type {Decider, Quit, Rollback, Skip, Stop as Unanswered} from './decider.js';
 import type {RunStatus} from '../state/types.js';
 import type {Session} from './session.js';
-import {executorFor, actionRequirement} from './executors/index.js';
+import {runItem, actionRequirement} from './executors/index.js';
 import {gatePreview} from './gate-preview.js';
 import {blockingConditions, conditionLine, failingConditions, gateConditions} from './gate.js';
 
@@ -63,6 +63,18 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 	/** The settings items see: the CLI's, plus the project resolved from the plan's rule (`project-ref`). */
 	let settings = run.settings;
 	let rollbackRequest: {level: number; reason: string} | undefined;
+	/** What items computed for the run's later items (ctx.memo): held by this run, gone with it. */
+	const memos = new Map<string, Promise<unknown>>();
+	const memo = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+		let value = memos.get(key) as Promise<T> | undefined;
+		if (!value) {
+			value = make();
+			memos.set(key, value);
+			// A failure is not kept: the next item (or a retry) computes it again.
+			value.catch(() => memos.delete(key));
+		}
+		return value;
+	};
 
 	/**
 	 * Resolves the plan's project rule before any item runs, so a wrong or
@@ -107,10 +119,11 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 			setData: (key, value) => store.append({type: 'data', key, value}),
 			resources: run.resources,
 			suspendConnections: session.suspend,
+			memo,
 		};
 		let outcome: Outcome;
 		try {
-			outcome = await executorFor(item)(ctx);
+			outcome = await runItem(ctx);
 		} catch (error) {
 			const message = redact(errorMessage(error), target.secrets);
 			outcome = {ok: false, evidence: {actual: `error: ${message}`}, error: error instanceof UserError ? message : `${message} (this looks like a bug in runbook; the item can be retried)`};

@@ -8,6 +8,7 @@ import {createHash} from 'node:crypto';
 import path from 'node:path';
 import {parseDocument, LineCounter, isMap, isSeq, isScalar, type Node} from 'yaml';
 import {planSchema, type Plan} from './schema.js';
+import {ACTION_WITH, isActionName} from './actions.js';
 import {UserError} from '../errors.js';
 import {findSqlFile, indexPlan, readPlanFile, type LoadedPlan} from './loaded.js';
 
@@ -123,8 +124,11 @@ function crossReferences(raw: unknown, file: string, options: ValidateOptions, a
 			list(item['noGo']).forEach((c, ci) => refs(record(c)['items'], [...itemPath, 'noGo', ci, 'items']));
 		}
 		const action = text(item['action']);
-		if (kind === 'action' && action && options.actions && !options.actions.includes(action)) {
-			add([...itemPath, 'action'], `unknown action \`${action}\`; known actions: ${options.actions.join(', ')}`);
+		if (kind === 'action' && action && options.actions) {
+			if (!options.actions.includes(action)) add([...itemPath, 'action'], `unknown action \`${action}\`; known actions: ${options.actions.join(', ')}`);
+			// The action's own `with:` schema, each problem at its line (an absent `with:` is checked as {}: required fields).
+			const given = isActionName(action) ? ACTION_WITH[action].safeParse(item['with'] ?? {}) : undefined;
+			if (given && !given.success) for (const issue of given.error.issues) add([...itemPath, 'with', ...issue.path], describeIssue(issue, item['with']));
 		}
 		const sqlFile = text(item['file']);
 		if (kind === 'sql-file' && sqlFile) {

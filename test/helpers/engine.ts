@@ -7,7 +7,7 @@ import path from 'node:path';
 import {writeFileSync} from 'node:fs';
 import {stringify} from 'yaml';
 import {loadPlan, type LoadedPlan} from '../../source/plan/load.js';
-import {ACTION_NAMES} from '../../source/engine/executors/index.js';
+import {ACTION_NAMES} from '../../source/plan/actions.js';
 import {startRun, type RunOptions} from '../../source/engine/runner.js';
 import type {RunSettings} from '../../source/engine/context.js';
 import type {Controller} from '../../source/engine/controller.js';

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {loadPlan} from '../../source/plan/load.js';
-import {ACTION_NAMES} from '../../source/engine/executors/index.js';
+import {ACTION_NAMES} from '../../source/plan/actions.js';
 import type {Item} from '../../source/plan/schema.js';
 import {ROOT, PLAN} from '../helpers/cli.js';
 

@@ -36,6 +36,25 @@ describe('runbook validate', () => {
 		]);
 	});
 
+	it('rejects an action\'s bad `with:` at its line: a wrong type, an unknown field, a missing field', async () => {
+		let text = readFileSync(PLAN, 'utf8').replace('sqlDir: ../sql', `sqlDir: ${path.join(ROOT, 'sql')}`);
+		text = text.replace('with: {maxSeconds: 60}', 'with: {maxSeconds: sixty}');
+		text = text.replace('with: {attempts: 5, maxMs: 2000}', 'with: {attempts: 5, maxMS: 2000}');
+		text = text.replace('with: {check: variable, name: REDIS_URL}', 'with: {check: variable}');
+		const dir = tempDir('validate');
+		const file = path.join(dir, 'bad-with.yaml');
+		writeFileSync(file, text);
+		const result = await runCli(['validate', file]);
+		expect(result.exitCode).toBe(2);
+		const lines = result.stderr.trim().split('\n');
+		expect(lines[0]).toBe(`${file}: 3 problems`);
+		expect(lines.slice(1)).toEqual([
+			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'with: {check: variable}')}: phases\\[\\d+\\]\\.items\\[\\d+\\]\\.with\\.name: check: variable needs the variable's \`name\``)),
+			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'maxSeconds: sixty')}: phases\\[\\d+\\]\\.items\\[\\d+\\]\\.with\\.maxSeconds: .*number`)),
+			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'maxMS: 2000')}: phases\\[\\d+\\]\\.items\\[\\d+\\]\\.with: unknown field.*maxMS`)),
+		]);
+	});
+
 	it('reports YAML syntax errors with their line', async () => {
 		const dir = tempDir('validate');
 		const file = path.join(dir, 'bad.yaml');

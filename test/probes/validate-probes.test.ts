@@ -1,7 +1,7 @@
 /** A plan's probes are checked at load time, every problem with its line: nothing runs unverified. */
 import {describe, expect, it} from 'vitest';
 import {parsePlanText} from '../../source/plan/load.js';
-import {ACTION_NAMES} from '../../source/engine/executors/index.js';
+import {ACTION_NAMES} from '../../source/plan/actions.js';
 
 const PLAN = `id: p
 title: P

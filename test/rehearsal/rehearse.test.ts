@@ -18,7 +18,7 @@ import {headerLines} from '../../source/ui/header-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';
 import type {RunState} from '../../source/state/types.js';
 import {loadPlan} from '../../source/plan/load.js';
-import {ACTION_NAMES} from '../../source/engine/executors/index.js';
+import {ACTION_NAMES} from '../../source/plan/actions.js';
 import {formatShortDuration} from '../../source/text.js';
 
 let db: TestDatabase;

@@ -1,7 +1,7 @@
 /** The detail pane (and so watch) of a probes item: the counts, then one line per probe with what it was compared with. */
 import {describe, expect, it} from 'vitest';
 import {loadPlan} from '../../source/plan/load.js';
-import {ACTION_NAMES} from '../../source/engine/executors/index.js';
+import {ACTION_NAMES} from '../../source/plan/actions.js';
 import {detailLines} from '../../source/ui/detail-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';
 import {PLAN} from '../helpers/cli.js';

@@ -4,7 +4,8 @@
  */
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
-import type {ExecContext, Outcome} from '../context.js';
+import type {ActionContext, ExecContext, ItemOf, Outcome} from '../context.js';
+import type {WithOf} from '../../plan/actions.js';
 import {runBackup, discardPartial, type BackupProgress, type BackupResult} from '../../backup/dump.js';
 import {verifyBackup, type VerifyResult} from '../../backup/verify.js';
 import {testRestore, restoreFromBackup} from '../../backup/restore.js';
@@ -30,9 +31,8 @@ export function backupProgressText(p: BackupProgress): string {
 	return `table ${e.tableIndex} of ${e.tableCount}, ${humanBytes(e.doneBytes)} of ~${humanBytes(e.totalBytes)}, ${eta}${e.table ? ` (${e.table})` : ''}; ${file}`;
 }
 
-export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
+export async function runBackupItem(ctx: ExecContext<ItemOf<'backup'>>): Promise<Outcome> {
 	const item = ctx.item;
-	if (item.kind !== 'backup') throw new Error(`runBackupItem got a ${item.kind} item`);
 	await discardPartial(ctx.settings.backupDir, item.prefix).catch(() => []);
 	const result = await runBackup({
 		target: ctx.target,
@@ -75,8 +75,6 @@ export async function runBackupItem(ctx: ExecContext): Promise<Outcome> {
 	};
 }
 
-const verifyCache = new Map<string, VerifyResult>();
-
 async function platformTables(ctx: ExecContext): Promise<string[]> {
 	const {rows} = await ctx.client.query<{name: string}>(
 		`SELECT schemaname || '.' || tablename AS name FROM pg_tables WHERE schemaname = 'platform' ORDER BY 1`,
@@ -95,16 +93,12 @@ async function dataBytes(ctx: ExecContext): Promise<number> {
 }
 
 /** `with.checks`: which of the verification's named checks this item asserts (default: all). */
-export async function runVerifyBackup(ctx: ExecContext): Promise<Outcome> {
+export async function runVerifyBackup(ctx: ActionContext<WithOf<'verify-backup'>>): Promise<Outcome> {
 	const info = backupInfo(ctx);
 	if (!info) return {ok: false, evidence: {expected: 'a backup taken in this run', actual: 'no backup recorded'}, error: 'No backup was taken in this run: run the backup item first.'};
-	const wanted = (ctx.item.kind === 'action' ? (ctx.item.with?.['checks'] as string[] | undefined) : undefined) ?? [];
-	const key = `${info.file}:${info.sha256}`;
-	let result = verifyCache.get(key);
-	if (!result) {
-		result = await verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), dataBytes: await dataBytes(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, signal: ctx.signal});
-		verifyCache.set(key, result);
-	}
+	const wanted = ctx.with.checks ?? [];
+	// Verified once per backup in a run; each verify item asserts its own checks of the result.
+	const result = await ctx.memo(`verify-backup:${info.file}:${info.sha256}`, async () => verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), dataBytes: await dataBytes(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, signal: ctx.signal}));
 	const checks = [...result.checks];
 	// "Stored in a secure location": owner-only file in a directory others cannot write.
 	const fileStat = await stat(info.file);
@@ -158,10 +152,10 @@ export async function runTestRestore(ctx: ExecContext): Promise<Outcome> {
 	};
 }
 
-export async function runRestore(ctx: ExecContext): Promise<Outcome> {
+export async function runRestore(ctx: ActionContext<WithOf<'restore-backup'>>): Promise<Outcome> {
 	const info = backupInfo(ctx);
 	if (!info) return {ok: false, evidence: {actual: 'no backup recorded'}, error: 'No backup was recorded in this run\'s state: restore it by hand with pg_restore, or verify the file with `runbook verify-backup <file>` first.'};
-	const mode = (ctx.item.kind === 'action' ? (ctx.item.with?.['mode'] as 'swap' | 'clean' | undefined) : undefined) ?? 'swap';
+	const mode = ctx.with.mode;
 	// A pre-restore copy an earlier attempt of this item made and nobody released: that attempt was killed after its switch.
 	const switchedBefore = mode === 'swap' ? openResources(ctx.state()).filter((r) => r.kind === 'database' && r.holdsData && r.itemId === ctx.item.id).at(-1)?.name : undefined;
 	// The runbook's own sessions on the target must go for a swap; they come back after.

@@ -4,16 +4,15 @@
  * application role when one is given; the after item compares with the noise
  * guard and records the before/after table.
  */
-import type {ExecContext, Outcome} from '../context.js';
+import type {ExecContext, ItemOf, Outcome} from '../context.js';
 import {captureBaseline} from '../../baseline/capture.js';
 import {DEFAULT_BASELINE_QUERIES} from '../../baseline/queries.js';
 import {compareBaselines, type BaselineComparisonData} from '../../baseline/compare.js';
 import {formatComparisonTable} from '../../baseline/format-comparison.js';
 import type {BaselineResult} from '../../baseline/result.js';
 
-export async function runBaselineItem(ctx: ExecContext): Promise<Outcome> {
+export async function runBaselineItem(ctx: ExecContext<ItemOf<'baseline'>>): Promise<Outcome> {
 	const item = ctx.item;
-	if (item.kind !== 'baseline') throw new Error(`runBaselineItem got a ${item.kind} item`);
 	const result = await captureBaseline({
 		client: ctx.client,
 		label: item.label,

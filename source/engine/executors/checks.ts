@@ -3,21 +3,16 @@
  * stability, the time window, long transactions before DDL, permission
  * errors in the server log, catalog object counts.
  */
-import type {ExecContext, Outcome} from '../context.js';
+import type {ActionContext, Outcome} from '../context.js';
+import type {WithOf} from '../../plan/actions.js';
 import {connect} from '../../db/connect.js';
 import {scanLogForPermissionErrors} from '../../monitor/log-scan.js';
 import {countCreatedObjects} from '../../report/count-objects.js';
 import {improvements, measureSecurityPosture, postureLines, SECURITY_DATA_KEY} from '../../security/posture.js';
 
-function withOf(ctx: ExecContext): Record<string, unknown> {
-	return ctx.item.kind === 'action' ? (ctx.item.with ?? {}) : {};
-}
-
 /** N fresh connections, each with a round trip: all succeed and none is slow. */
-export async function runConnectionStability(ctx: ExecContext): Promise<Outcome> {
-	const w = withOf(ctx);
-	const attempts = Number(w['attempts'] ?? 5);
-	const maxMs = Number(w['maxMs'] ?? 2000);
+export async function runConnectionStability(ctx: ActionContext<WithOf<'connection-stability'>>): Promise<Outcome> {
+	const {attempts, maxMs} = ctx.with;
 	const times: number[] = [];
 	const errors: string[] = [];
 	for (let i = 0; i < attempts; i++) {
@@ -44,9 +39,9 @@ export async function runConnectionStability(ctx: ExecContext): Promise<Outcome>
 }
 
 /** The window must leave the plan's hour of troubleshooting: --window-end HH:MM (UTC) or an ISO time. */
-export async function runTimeWindow(ctx: ExecContext): Promise<Outcome> {
+export async function runTimeWindow(ctx: ActionContext<WithOf<'time-window'>>): Promise<Outcome> {
 	const end = ctx.settings.options['window-end'];
-	const needMinutes = Number(withOf(ctx)['minutes'] ?? 60 + 15);
+	const needMinutes = ctx.with.minutes;
 	if (!end) {
 		return {ok: false, evidence: {expected: `window end given (--window-end)`, actual: 'not given'}, error: 'The execution window end is not known: pass --window-end HH:MM (UTC) so runbook can check that 15 minutes of execution and 1 hour of troubleshooting fit, or confirm it by hand at the gate.'};
 	}
@@ -70,8 +65,8 @@ export async function runTimeWindow(ctx: ExecContext): Promise<Outcome> {
 }
 
 /** Defect #9: DDL waits behind long transactions, and everything queues behind the DDL. */
-export async function runLongTransactions(ctx: ExecContext): Promise<Outcome> {
-	const maxSeconds = Number(withOf(ctx)['maxSeconds'] ?? 60);
+export async function runLongTransactions(ctx: ActionContext<WithOf<'long-transactions'>>): Promise<Outcome> {
+	const maxSeconds = ctx.with.maxSeconds;
 	const {rows} = await ctx.client.query<{pid: number; seconds: number; state: string; query: string; usename: string; application_name: string}>(
 		`SELECT pid, extract(epoch FROM now() - xact_start)::int AS seconds, coalesce(state, '') AS state, left(coalesce(query, ''), 200) AS query,
 		        coalesce(usename, '') AS usename, coalesce(application_name, '') AS application_name
@@ -91,7 +86,7 @@ export async function runLongTransactions(ctx: ExecContext): Promise<Outcome> {
 }
 
 /** "Zero permission-denied errors in logs": counts SQLSTATE 42501 in the server log (--server-log). */
-export async function runPermissionErrors(ctx: ExecContext): Promise<Outcome> {
+export async function runPermissionErrors(ctx: ActionContext<WithOf<'permission-errors'>>): Promise<Outcome> {
 	const scan = await scanLogForPermissionErrors(ctx.settings.options['server-log'], {secrets: ctx.target.secrets});
 	for (const s of scan.samples) ctx.output(s);
 	const ok = scan.status === 'clean';
@@ -102,9 +97,9 @@ export async function runPermissionErrors(ctx: ExecContext): Promise<Outcome> {
 	};
 }
 
-export async function runObjectCounts(ctx: ExecContext): Promise<Outcome> {
+export async function runObjectCounts(ctx: ActionContext<WithOf<'object-counts'>>): Promise<Outcome> {
 	const counts = await countCreatedObjects(ctx.client);
-	const key = String(withOf(ctx)['key'] ?? 'objects-after');
+	const key = ctx.with.key;
 	ctx.setData(key, counts);
 	const text = `${counts.tables} tables, ${counts.indexes} indexes, ${counts.functions} functions, ${counts.views} views, ${counts.triggers} triggers, ${counts.policies} policies in schema platform`;
 	ctx.output(text);
@@ -112,7 +107,7 @@ export async function runObjectCounts(ctx: ExecContext): Promise<Outcome> {
 }
 
 /** What changed for security and what did not (the report's security line): passes when every improvement 006 promises holds. */
-export async function runSecurityPosture(ctx: ExecContext): Promise<Outcome> {
+export async function runSecurityPosture(ctx: ActionContext<WithOf<'security-posture'>>): Promise<Outcome> {
 	const posture = await measureSecurityPosture(ctx.client);
 	ctx.setData(SECURITY_DATA_KEY, posture);
 	const improved = improvements(posture);

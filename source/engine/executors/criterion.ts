@@ -1,9 +1,8 @@
 /** A success criterion or sign-off tick: true exactly when the items it rests on passed. */
-import type {ExecContext, Outcome} from '../context.js';
+import type {ExecContext, ItemOf, Outcome} from '../context.js';
 
-export async function runCriterion(ctx: ExecContext): Promise<Outcome> {
+export async function runCriterion(ctx: ExecContext<ItemOf<'criterion'>>): Promise<Outcome> {
 	const item = ctx.item;
-	if (item.kind !== 'criterion') throw new Error(`runCriterion got a ${item.kind} item`);
 	const state = ctx.state();
 	const lines = item.items.map((id) => {
 		const s = state.items[id];

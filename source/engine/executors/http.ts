@@ -3,11 +3,10 @@
  * path with the bearer token, expecting a status. The token is sent, never
  * shown or stored. A 403 suggests the CRITICAL decision-matrix row.
  */
-import type {ExecContext, Outcome} from '../context.js';
+import type {ExecContext, ItemOf, Outcome} from '../context.js';
 
-export async function runHttp(ctx: ExecContext): Promise<Outcome> {
+export async function runHttp(ctx: ExecContext<ItemOf<'http'>>): Promise<Outcome> {
 	const item = ctx.item;
-	if (item.kind !== 'http') throw new Error(`runHttp got a ${item.kind} item`);
 	const base = ctx.settings.appUrl!;
 	const resolvedPath = item.path.replace(/<org-id>|\{org-id\}/g, encodeURIComponent(ctx.settings.options['org-id'] ?? ''));
 	const url = new URL(resolvedPath, base.endsWith('/') ? base : `${base}/`).toString();

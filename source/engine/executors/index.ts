@@ -1,11 +1,12 @@
 /**
- * Item kind → executor, and the named built-in actions a plan may use.
- * A new plan uses these by name; a new kind of check is a new entry here.
+ * Item kind → executor, typed by kind: each executor gets the item of its own
+ * kind (no cast, no "got a … item" guard). Actions are looked up by name in
+ * actions.ts, their `with:` parsed first by the action's schema (plan/actions.ts).
  */
 import {rm} from 'node:fs/promises';
-import type {Item} from '../../plan/schema.js';
+import type {ActionItem, Item, ItemKind} from '../../plan/schema.js';
 import type {PlanEntry} from '../../plan/load.js';
-import type {ExecContext, Executor, Outcome, RunSettings} from '../context.js';
+import type {ActionContext, ExecContext, Executor, ItemOf, Outcome, RunSettings} from '../context.js';
 import type {ItemState} from '../../state/types.js';
 import {runQuery} from './query.js';
 import {runProbesItem} from './probes.js';
@@ -13,83 +14,71 @@ import {runSqlFile} from './sql-file.js';
 import {runShell} from './shell.js';
 import {runCriterion} from './criterion.js';
 import {runHttp} from './http.js';
-import {runBackupItem, runVerifyBackup, runTestRestore, runRestore, runClientTools, runBackupPrecheck} from './backup.js';
-import {runBaselineItem, runPerformanceVerdict} from './baseline.js';
-import {runRailwayVariables, runRegister, runHealthCheck, runAppChecks} from './railway.js';
-import {runConnectionStability, runTimeWindow, runLongTransactions, runPermissionErrors, runObjectCounts, runSecurityPosture} from './checks.js';
-import {runWriteReport, runNotify, runSignoff} from './report.js';
+import {runBackupItem} from './backup.js';
+import {runBaselineItem} from './baseline.js';
+import {ACTIONS} from './actions.js';
+import {ACTION_NAMES, ACTION_WITH, isActionName, type ActionName} from '../../plan/actions.js';
 import {discardPartial} from '../../backup/dump.js';
-import {ACTION_NAMES, type ActionName} from '../../plan/actions.js';
 
-const note: Executor = async (ctx) => {
+export {ACTION_NAMES};
+
+const note = async (ctx: ExecContext<ItemOf<'note' | 'manual'>>): Promise<Outcome> => {
 	const item = ctx.item;
 	const text = item.kind === 'note' ? item.text : item.title;
 	ctx.output(text, 'info');
 	return {ok: true, evidence: {expected: 'shown to the operator', actual: 'shown', command: text}};
 };
 
-export const ACTIONS: Readonly<Record<string, Executor>> = {
-	'client-tools': runClientTools,
-	'backup-precheck': runBackupPrecheck,
-	'verify-backup': runVerifyBackup,
-	'test-restore': runTestRestore,
-	'railway-variables': runRailwayVariables,
-	'register-railway': runRegister,
-	'health-check': runHealthCheck,
-	'app-checks': runAppChecks,
-	'connection-stability': runConnectionStability,
-	'time-window': runTimeWindow,
-	'long-transactions': runLongTransactions,
-	'permission-errors': runPermissionErrors,
-	'object-counts': runObjectCounts,
-	'security-posture': runSecurityPosture,
-	'performance-verdict': runPerformanceVerdict,
-	'write-report': runWriteReport,
-	'notify': runNotify,
-	'signoff': runSignoff,
-	'restore-backup': runRestore,
-} satisfies Record<ActionName, Executor>;
+/** Every kind but the gate (the item loop decides it) and actions (by name, below). */
+const BY_KIND: {readonly [K in Exclude<ItemKind, 'gate' | 'action'>]: Executor<K>} = {
+	'query': runQuery,
+	'sql-file': runSqlFile,
+	'shell': runShell,
+	'http': runHttp,
+	'criterion': runCriterion,
+	'probes': runProbesItem,
+	'backup': runBackupItem,
+	'baseline': runBaselineItem,
+	'note': note,
+	'manual': note,
+};
 
-export {ACTION_NAMES};
+/** The action's `with:`, parsed (defaults filled in), or why it does not parse. */
+function parseWith(item: ActionItem): {ok: true; name: ActionName; with: unknown} | {ok: false; error: string} {
+	if (!isActionName(item.action)) return {ok: false, error: `The plan names an action \`${item.action}\` that this runbook does not know (known: ${ACTION_NAMES.join(', ')}).`};
+	const parsed = ACTION_WITH[item.action].safeParse(item.with ?? {});
+	if (!parsed.success) return {ok: false, error: `The \`with:\` of ${item.id} does not fit the action ${item.action}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'with'}: ${i.message}`).join('; ')}. Run \`runbook validate\` on the plan.`};
+	return {ok: true, name: item.action, with: parsed.data};
+}
 
 /** An action whose input is missing becomes a manual confirmation (e.g. app checks without --app-url). */
 export function actionRequirement(item: Item, settings: RunSettings): string | undefined {
 	if (item.kind !== 'action') return undefined;
-	const requires = item.with?.['requires'];
-	if (typeof requires !== 'string') return undefined;
+	const parsed = parseWith(item);
+	const requires = parsed.ok ? (parsed.with as {requires?: string}).requires : undefined;
+	if (requires === undefined) return undefined;
 	const present = requires === 'app-url' ? settings.appUrl : settings.options[requires];
 	return present ? undefined : requires;
 }
 
-export function executorFor(item: Item): Executor {
-	switch (item.kind) {
-		case 'query':
-			return runQuery;
-		case 'sql-file':
-			return runSqlFile;
-		case 'shell':
-			return runShell;
-		case 'http':
-			return runHttp;
-		case 'criterion':
-			return runCriterion;
-		case 'probes':
-			return runProbesItem;
-		case 'backup':
-			return runBackupItem;
-		case 'baseline':
-			return runBaselineItem;
-		case 'note':
-		case 'manual':
-			return note;
-		case 'action': {
-			const executor = ACTIONS[item.action];
-			if (!executor) return async (): Promise<Outcome> => ({ok: false, evidence: {actual: `unknown action ${item.action}`}, error: `The plan names an action \`${item.action}\` that this runbook does not know (known: ${ACTION_NAMES.join(', ')}).`});
-			return executor;
-		}
-		case 'gate':
-			throw new Error('gates are run by the runner');
+/** The same context, its live getters kept (the working connection changes after a restore), with more fields. */
+function extend<C extends object, E extends object>(ctx: C, extra: E): C & E {
+	return Object.defineProperties(Object.create(ctx) as C & E, Object.getOwnPropertyDescriptors(extra));
+}
+
+/** Runs the context's item with the executor of its kind. */
+export function runItem(ctx: ExecContext): Promise<Outcome> {
+	const item = ctx.item;
+	if (item.kind === 'gate') throw new Error('gates are decided by the item loop');
+	if (item.kind === 'action') {
+		const parsed = parseWith(item);
+		if (!parsed.ok) return Promise.resolve({ok: false, evidence: {actual: parsed.error}, error: parsed.error});
+		// The name and the parsed value come from the same table entry: the one place their types meet.
+		const run = ACTIONS[parsed.name] as (c: ActionContext<unknown>) => Promise<Outcome>;
+		return run(extend(ctx as ExecContext<ActionItem>, {with: parsed.with}));
 	}
+	const run = BY_KIND[item.kind] as (c: ExecContext) => Promise<Outcome>;
+	return run(ctx);
 }
 
 export type {ExecContext};

@@ -58,8 +58,8 @@ function describeFailure(probe: Probe, result: ProbeResult, verdict: ProbeVerdic
 	return `${probe.id} ("${probe.title}", ${probe.access}) ${verdict.problems.join('; ')}. SQL: ${oneLineSql(probe.sql)}${result.params.length > 0 ? ` with ${result.params.join(', ')}` : ''}. Before: ${before}. After: ${error}.${hint}`;
 }
 
-export async function runProbesItem(ctx: ExecContext): Promise<Outcome> {
-	const item = ctx.item as ProbesItem;
+export async function runProbesItem(ctx: ExecContext<ProbesItem>): Promise<Outcome> {
+	const item = ctx.item;
 	// Without --app-role the statements run as the connecting role: the customer's application connects as the
 	// owner, so errors and column sets still mean what they say; the evidence says RLS is bypassed.
 	const role = ctx.settings.appRole ?? (await ctx.client.query<{u: string}>('SELECT current_user AS u')).rows[0]!.u;

@@ -56,8 +56,8 @@ export function formatRows(rows: readonly Record<string, unknown>[], limit = 30)
 	return lines;
 }
 
-export async function runQuery(ctx: ExecContext): Promise<Outcome> {
-	const item = ctx.item as QueryItem;
+export async function runQuery(ctx: ExecContext<QueryItem>): Promise<Outcome> {
+	const item = ctx.item;
 	const params = await resolveParams(ctx, item.params);
 	const role = item.asAppRole ? ctx.settings.appRole : undefined;
 	const exec = () => ctx.client.query(item.sql, params);

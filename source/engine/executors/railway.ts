@@ -2,21 +2,17 @@
  * The plan's last mile: Railway variables, registration with parameters (the
  * plan's Option B done right), health checks, application checks.
  */
-import type {ExecContext, Outcome} from '../context.js';
+import type {ActionContext, ExecContext, Outcome} from '../context.js';
+import type {WithOf} from '../../plan/actions.js';
 import {readRailwayVariables, type RailwayVariables} from '../../railway/variables.js';
 import {registerRailwayDatabases, type RegistrationResult} from '../../railway/register.js';
 import {checkRegisteredDatabases} from '../../health/check-registered.js';
 import {checkApplication} from '../../app-check/http.js';
 
-function withOf(ctx: ExecContext): Record<string, unknown> {
-	return ctx.item.kind === 'action' ? (ctx.item.with ?? {}) : {};
-}
-
-let cachedVariables: {key: string; value: RailwayVariables} | undefined;
-async function variables(ctx: ExecContext): Promise<RailwayVariables> {
+/** Read once per run (and set of values): every Railway item of the run sees the same variables. */
+function variables(ctx: ExecContext): Promise<RailwayVariables> {
 	const key = JSON.stringify(['REDIS_URL', 'REDIS_PUBLIC_URL', 'MONGODB_URL', 'MONGO_URL'].map((n) => ctx.settings.env[n] ?? ''));
-	if (cachedVariables?.key !== key) cachedVariables = {key, value: await readRailwayVariables({env: ctx.settings.env})};
-	return cachedVariables.value;
+	return ctx.memo(`railway-variables:${key}`, () => readRailwayVariables({env: ctx.settings.env}));
 }
 
 /**
@@ -25,14 +21,14 @@ async function variables(ctx: ExecContext): Promise<RailwayVariables> {
  *   variable  — with.name must be present (with.optional: absent is fine, "if applicable");
  *   service   — with.service (redis|mongodb) is deployed: its URL is present and parses.
  */
-export async function runRailwayVariables(ctx: ExecContext): Promise<Outcome> {
-	const w = withOf(ctx);
+export async function runRailwayVariables(ctx: ActionContext<WithOf<'railway-variables'>>): Promise<Outcome> {
+	const w = ctx.with;
 	const vars = await variables(ctx);
 	ctx.output(vars.cli.message, 'info');
 	for (const v of vars.variables) ctx.output(`${v.name}: ${v.present ? `${v.masked} (from ${v.source})` : 'not set'}${v.problem ? ` — ${v.problem}` : ''}`);
 	const summary = vars.variables.map((v) => `${v.name}=${v.present ? v.masked : '(unset)'}`);
 	ctx.setData('railway-variables', {cli: vars.cli, variables: vars.variables});
-	const check = String(w['check'] ?? 'variable');
+	const check = w.check;
 	if (check === 'cli') {
 		const ok = vars.cli.state !== 'failed' && vars.cli.state !== 'not-linked';
 		return {ok, evidence: {command: 'railway status', expected: 'linked, or not installed (then the environment is used)', actual: vars.cli.message, outputTail: summary}, ...(ok ? {} : {error: `${vars.cli.message}. Run \`railway link\` in this directory, or uninstall nothing and set the variables in the environment.`})};
@@ -46,8 +42,8 @@ export async function runRailwayVariables(ctx: ExecContext): Promise<Outcome> {
 		};
 	}
 	if (check === 'service') {
-		const service = String(w['service']);
-		const optional = Boolean(w['optional']);
+		const service = w.service;
+		const optional = w.optional;
 		const url = service === 'redis' ? vars.redis : vars.mongo;
 		const names = service === 'redis' ? ['REDIS_URL'] : ['MONGODB_URL', 'MONGO_URL'];
 		const reports = vars.variables.filter((v) => names.includes(v.name));
@@ -62,10 +58,10 @@ export async function runRailwayVariables(ctx: ExecContext): Promise<Outcome> {
 			...(ok ? {} : {error: `${service === 'redis' ? 'Railway Redis' : 'Railway MongoDB'} is not reachable from this plan: ${problem ?? `${names.join(' / ')} is not set`}. Set it in the environment (railway variables -s <service> --kv shows the value) and retry.`}),
 		};
 	}
-	const name = String(w['name']);
+	const name = w.name ?? '';
 	const names = name === 'MONGODB_URL' ? ['MONGODB_URL', 'MONGO_URL'] : [name];
 	const report = vars.variables.find((v) => names.includes(v.name) && v.present);
-	const optional = Boolean(w['optional']);
+	const optional = w.optional;
 	if (!report && optional) return {ok: true, evidence: {expected: `${names.join(' or ')} set (if applicable)`, actual: 'not set: not applicable', outputTail: summary}, note: 'not applicable'};
 	const ok = Boolean(report) && !report?.problem;
 	return {
@@ -76,10 +72,10 @@ export async function runRailwayVariables(ctx: ExecContext): Promise<Outcome> {
 }
 
 /** with.checks: which registration checks this item asserts (rows, active, encrypted, decryptable, no-placeholder); default all. */
-export async function runRegister(ctx: ExecContext): Promise<Outcome> {
-	const w = withOf(ctx);
+export async function runRegister(ctx: ActionContext<WithOf<'register-railway'>>): Promise<Outcome> {
+	const w = ctx.with;
 	let result = ctx.state().data['registration'] as RegistrationResult | undefined;
-	if (!result || w['register'] === true) {
+	if (!result || w.register) {
 		const vars = await variables(ctx);
 		if (!vars.redis) {
 			return {ok: false, evidence: {expected: 'REDIS_URL set', actual: 'not set'}, error: 'REDIS_URL is not set, so Railway Redis cannot be registered. Set it and retry.'};
@@ -93,7 +89,7 @@ export async function runRegister(ctx: ExecContext): Promise<Outcome> {
 		});
 		ctx.setData('registration', result);
 	}
-	const wanted = (w['checks'] as string[] | undefined) ?? [];
+	const wanted: readonly string[] = w.checks ?? [];
 	const checks = wanted.length > 0 ? result.checks.filter((c) => wanted.includes(c.id)) : result.checks;
 	for (const row of result.rows) ctx.output(`${row.name} (${row.type}): ${row.action}, status ${row.status}, ${row.host}:${row.port}, encrypted ${row.encrypted ? 't' : 'f'}, connection_string is the URL ${row.urlMatches ? 't' : 'f'}${row.masked ? `, ${row.masked}` : ''}`);
 	const lines = checks.map((c) => `${c.status.toUpperCase()} ${c.title}: expected ${c.expected}; got ${c.actual}`);
@@ -111,14 +107,14 @@ export async function runRegister(ctx: ExecContext): Promise<Outcome> {
 	};
 }
 
-export async function runHealthCheck(ctx: ExecContext): Promise<Outcome> {
+export async function runHealthCheck(ctx: ActionContext<WithOf<'health-check'>>): Promise<Outcome> {
 	const vars = await variables(ctx);
 	const projectRef = ctx.settings.options['project-ref'];
 	const rows = await checkRegisteredDatabases({
 		target: ctx.client,
 		...(projectRef ? {projectRef} : {}),
 		...(vars.redisProbe ? {redisUrl: vars.redisProbe.raw} : {}),
-		timeoutMs: Number(withOf(ctx)['timeoutMs'] ?? 3000),
+		timeoutMs: ctx.with.timeoutMs,
 	});
 	ctx.setData('health', rows);
 	const lines = rows.map((r) => `${r.name} (${r.type}): ${r.status}${r.latencyMs === null ? '' : ` in ${r.latencyMs} ms`}${r.error ? ` — ${r.error}` : ''}${r.recorded ? ' (recorded with update_database_health)' : ''}`);

@@ -1,13 +1,12 @@
 /** A shell command run by execa (no shell interpolation: command and args are separate). */
-import type {ExecContext, Outcome} from '../context.js';
+import type {ExecContext, ItemOf, Outcome} from '../context.js';
 import {runChild} from '../../proc/child.js';
 import {redact} from '../../db/target.js';
 import {UserError} from '../../errors.js';
 import {uniqueAppName} from '../../proc/resource.js';
 
-export async function runShell(ctx: ExecContext): Promise<Outcome> {
+export async function runShell(ctx: ExecContext<ItemOf<'shell'>>): Promise<Outcome> {
 	const item = ctx.item;
-	if (item.kind !== 'shell') throw new Error(`runShell got a ${item.kind} item`);
 	const shown = [item.command, ...item.args].join(' ');
 	try {
 		const result = await runChild({

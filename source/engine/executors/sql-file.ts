@@ -77,8 +77,8 @@ export function describeBlockers(blockers: readonly Blocker[]): string {
 		.join('; ');
 }
 
-export async function runSqlFile(ctx: ExecContext): Promise<Outcome> {
-	const item = ctx.item as SqlFileItem;
+export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome> {
+	const item = ctx.item;
 	const file = sqlFilePath(ctx.plan, item.file);
 	const sha256 = await fileSha256(file);
 	const planId = ctx.plan.plan.id;
