@@ -14,6 +14,7 @@ import {readFileSync} from 'node:fs';
 import {Argument, Command, CommanderError, Option} from 'commander';
 import {UserError} from '../errors.js';
 import {projectRoot} from '../paths.js';
+import {DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRY_DELAY_MS} from '../db/lock-timeout.js';
 
 export const COMMANDS = ['run', 'watch', 'status', 'report', 'validate', 'sandbox', 'rehearse', 'rollback', 'verify-backup', 'monitor', 'conninfo', 'cleanup', 'completion', 'help'] as const;
 export type Command_ = (typeof COMMANDS)[number];
@@ -51,9 +52,9 @@ export const OPTIONS = {
 	json: {flags: '--json', description: 'machine-readable output (see the README for the shape)'},
 	reason: {flags: '--reason <text>', description: 'why, recorded in the journal and the report'},
 	// safety and tuning (recorded with the run; --resume reuses them)
-	'lock-timeout': {flags: '--lock-timeout <duration>', description: 'DDL lock_timeout', defaultText: '5s'},
-	'lock-retries': {flags: '--lock-retries <n>', description: 'retries of a migration after a lock timeout', defaultText: '4'},
-	'retry-delay': {flags: '--retry-delay <duration>', description: 'base delay of the retry backoff', defaultText: '2s'},
+	'lock-timeout': {flags: '--lock-timeout <duration>', description: "DDL lock_timeout (the default is lowered below the server's deadlock_timeout)", defaultText: '500ms'},
+	'lock-retries': {flags: '--lock-retries <n>', description: 'retries of a migration after a lock timeout', defaultText: '10'},
+	'retry-delay': {flags: '--retry-delay <duration>', description: 'base delay of the retry backoff', defaultText: '250ms'},
 	'statement-timeout': {flags: '--statement-timeout <duration>', description: 'statement_timeout of migrations (0: none)', defaultText: '0'},
 	'backup-dir': {flags: '--backup-dir <dir>', description: 'where backups go', defaultText: '<state-dir>/backups'},
 	'backup-format': {flags: '--backup-format <format>', description: 'pg_dump -Fc, or the plan\'s own SQL form', choices: ['custom', 'plain'], defaultText: 'custom'},
@@ -514,10 +515,10 @@ function toOptions({command, values, given, args}: Parsed): CliOptions {
 		...(backupDir ? {backupDir: path.resolve(backupDir)} : {}),
 		backupFormat: (v('backup-format') ?? 'custom') as 'custom' | 'plain',
 		compressLevel: int(v('compress'), 'compress', 1, 0, 9),
-		lockTimeoutMs: v('lock-timeout') ? parseDurationMs(v('lock-timeout')!, 'lock-timeout') : 5000,
+		lockTimeoutMs: v('lock-timeout') ? parseDurationMs(v('lock-timeout')!, 'lock-timeout') : DEFAULT_LOCK_TIMEOUT_MS,
 		statementTimeoutMs: v('statement-timeout') ? parseDurationMs(v('statement-timeout')!, 'statement-timeout') : 0,
-		lockRetries: int(v('lock-retries'), 'lock-retries', 4, 0, 20),
-		retryDelayMs: v('retry-delay') ? parseDurationMs(v('retry-delay')!, 'retry-delay') : 2000,
+		lockRetries: int(v('lock-retries'), 'lock-retries', DEFAULT_LOCK_RETRIES, 0, 20),
+		retryDelayMs: v('retry-delay') ? parseDurationMs(v('retry-delay')!, 'retry-delay') : DEFAULT_RETRY_DELAY_MS,
 		...(appRole ? {appRole} : {}),
 		...(named['app-url'] ? {appUrl: named['app-url']} : {}),
 		...(testDatabaseUrl ? {testDatabaseUrl} : {}),

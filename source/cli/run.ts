@@ -81,11 +81,12 @@ function serviceSecrets(env: Readonly<Record<string, string | undefined>>): stri
 }
 
 /** The operator's tuning flags, the same for a run and a rehearsal. */
-export function tuningSettings(options: CliOptions): Pick<RunSettings, 'backupFormat' | 'compressLevel' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'lockRetries' | 'retryDelayMs'> {
+export function tuningSettings(options: CliOptions): Pick<RunSettings, 'backupFormat' | 'compressLevel' | 'lockTimeoutMs' | 'lockTimeoutGiven' | 'statementTimeoutMs' | 'lockRetries' | 'retryDelayMs'> {
 	return {
 		backupFormat: options.backupFormat,
 		compressLevel: options.compressLevel,
 		lockTimeoutMs: options.lockTimeoutMs,
+		lockTimeoutGiven: options.given['lock-timeout'] !== undefined,
 		statementTimeoutMs: options.statementTimeoutMs,
 		lockRetries: options.lockRetries,
 		retryDelayMs: options.retryDelayMs,

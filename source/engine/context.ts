@@ -18,8 +18,15 @@ export type RunSettings = {
 	readonly backupFormat: BackupFormat;
 	/** pg_dump -Z level for the custom format. */
 	readonly compressLevel: number;
-	/** DDL lock_timeout, ms (default 5000). */
+	/**
+	 * DDL lock_timeout, ms (default DEFAULT_LOCK_TIMEOUT_MS). Unless the
+	 * operator gave it (`lockTimeoutGiven`), the run lowers it below the
+	 * server's deadlock_timeout, so a migration caught in a lock cycle with the
+	 * application gives up before the application's deadlock check aborts it.
+	 */
 	readonly lockTimeoutMs: number;
+	/** The operator chose lock_timeout (--lock-timeout): it is used as given, with a note when it is not below deadlock_timeout. */
+	readonly lockTimeoutGiven?: boolean;
 	/** statement_timeout for migrations, ms (0 = none). */
 	readonly statementTimeoutMs: number;
 	/** How many times a migration is retried after a lock timeout. */

@@ -23,6 +23,7 @@ import type {Session} from './session.js';
 import {runItem, actionRequirement} from './executors/index.js';
 import {gatePreview} from './gate-preview.js';
 import {blockingConditions, conditionLine, failingConditions, gateConditions} from './gate.js';
+import {chooseLockTimeout} from '../db/lock-timeout.js';
 
 /** How a run ends early: its status and the message `run-stopped` records. */
 export class Stop extends Error {
@@ -91,7 +92,15 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 		const resolution = await resolveProject(client, rule, run.settings.options['project-ref']);
 		store.append({type: 'data', key: 'project', value: resolution.ok ? {...resolution.project, rule: resolution.rule} : {rule: resolution.rule, candidates: resolution.candidates}});
 		if (!resolution.ok) throw new Stop('stopped-at-gate', resolution.message);
-		settings = {...run.settings, options: {...run.settings.options, 'project-ref': resolution.project.ref}};
+		settings = {...settings, options: {...settings.options, 'project-ref': resolution.project.ref}};
+	}
+
+	/** lock_timeout below the server's deadlock_timeout (unless the operator chose it), recorded before any migration runs. */
+	async function chooseMigrationLockTimeout(): Promise<void> {
+		const choice = await chooseLockTimeout(session.client(), settings.lockTimeoutMs, Boolean(settings.lockTimeoutGiven));
+		store.append({type: 'data', key: 'lock-timeout', value: choice});
+		store.append({type: 'note', text: choice.note});
+		settings = {...settings, lockTimeoutMs: choice.lockTimeoutMs};
 	}
 
 	async function execute(entry: PlanEntry, attempt: number): Promise<Timed> {
@@ -271,6 +280,7 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 		throw new Stop('rolled-back', `Rollback level ${level} (${levelDef.title}) completed and verified.`);
 	}
 
+	await chooseMigrationLockTimeout();
 	if (!rollbackOnly) await resolvePlanProject();
 	const inProgress = store.current.data['rollback-in-progress'] as {level: number; reason: string} | null | undefined;
 	if (rollbackOnly) await runRollback(rollbackOnly.level, rollbackOnly.reason, true);

@@ -10,6 +10,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {existsSync, readFileSync, writeFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
+import {DEFAULT_LOCK_RETRIES} from '../../source/db/lock-timeout.js';
 import {parse, stringify} from 'yaml';
 import {execa} from 'execa';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
@@ -112,7 +113,7 @@ describe('settings kept with the run', () => {
 		expect(text).not.toContain('Pw-s3cret-42');
 		const settings = JSON.parse(text) as Json;
 		expect(settings).toMatchObject({schema: 'runbook.settings', version: 1});
-		expect(settings['settings']).toMatchObject({'app-role': 'runbook_app', 'lock-timeout': '7s', 'backup-dir': backupDir, 'lock-retries': '4'});
+		expect(settings['settings']).toMatchObject({'app-role': 'runbook_app', 'lock-timeout': '7s', 'backup-dir': backupDir, 'lock-retries': String(DEFAULT_LOCK_RETRIES)});
 		expect(settings['settings']['app-url']).toContain('checker@127.0.0.1');
 	});
 

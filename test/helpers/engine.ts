@@ -14,6 +14,7 @@ import type {Controller} from '../../source/engine/controller.js';
 import type {RunState, Waiting} from '../../source/state/types.js';
 import type {TestDatabase} from './db.js';
 import {ROOT, tempDir} from './cli.js';
+import {DEFAULT_LOCK_TIMEOUT_MS} from '../../source/db/lock-timeout.js';
 
 /** Writes a plan (as data) to a file and loads it as the CLI does: the file is also what `runbook --plan` takes. */
 export function writePlan(plan: Record<string, unknown>, dir = tempDir('plan')): {file: string; loaded: LoadedPlan} {
@@ -28,7 +29,7 @@ export function testSettings(stateDir: string, overrides: Partial<RunSettings> =
 		backupDir: path.join(stateDir, 'backups'),
 		backupFormat: 'custom',
 		compressLevel: 1,
-		lockTimeoutMs: 5000,
+		lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
 		statementTimeoutMs: 0,
 		lockRetries: 0,
 		retryDelayMs: 100,
