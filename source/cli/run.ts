@@ -7,6 +7,8 @@
 import path from 'node:path';
 import {rollbackConfirmKind} from '../plan/rules.js';
 import {loadPlanForCli} from './load-plan.js';
+import {createDeferredController, type DeferredController} from '../ui/deferred-controller.js';
+import {emptyState} from '../state/reduce.js';
 import {startRun} from '../engine/runner.js';
 import {scriptedDecider} from '../engine/decide-scripted.js';
 import {interactiveDecider} from '../engine/decide-interactive.js';
@@ -137,7 +139,11 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			requireTerminal('`runbook run` without --yes', 'Without a terminal use `runbook run --yes` (with --confirm all --go to pass manual items and the GO gate, --json for NDJSON events), and `runbook status` to read a run once.');
 		}
 	}
-	const log = (line: string) => process.stderr.write(`${line}\n`);
+	const stderrLog = (line: string) => {
+		process.stderr.write(`${line}\n`);
+	};
+	let log: (line: string) => void = stderrLog;
+	const held: string[] = [];
 	const named = describeTarget(options.databaseUrl, process.env, givenSourceOf(options.databaseUrl, process.env));
 	const isSandbox = named === undefined;
 	// A rehearsal on the sandbox starts over unless --resume; a real target never silently starts over.
@@ -193,16 +199,33 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		if (held.length > 0) process.stderr.write(`Run ${previous.runId} left ${held.length === 1 ? 'this, which holds' : `these ${held.length}, which hold`} data: nothing of it is removed without your word (\`runbook cleanup\` asks again later).\n`);
 		for (const r of held) decisions.set(r.id, await askAboutLeftover(r));
 	}
-	// Load the TUI while the target is resolved and connected (I/O), not after: the first frame comes sooner.
 	const tui = options.yes ? undefined : import('../ui/render.js');
-	const resolved = await resolveTarget({
-		...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
-		planId: plan.plan.id,
-		stateRoot,
-		fresh: fresh && isSandbox,
-		scale: options.scale,
-		log,
-	});
+	// On a named database the first frame is drawn now, from the plan and the state on disk, while the
+	// runbook connects and opens the run (the sandbox prints its start-up first, so it draws after).
+	let preview: {deferred: DeferredController; shown: Promise<void>} | undefined;
+	if (tui && named) {
+		const {runTui} = await tui;
+		const deferred = createDeferredController({plan, target: named.display, targetSource: named.source.label, stateDir, state: previous?.lastSeq ? previous : emptyState()});
+		preview = {deferred, shown: runTui({controller: deferred.controller, ascii: options.ascii})};
+		// While the screen is up, start-up messages (repairs) wait: printed under it they would tear the frame.
+		log = (line) => {
+			held.push(line);
+		};
+	}
+	let resolved: ResolvedTarget;
+	try {
+		resolved = await resolveTarget({
+			...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
+			planId: plan.plan.id,
+			stateRoot,
+			fresh: fresh && isSandbox,
+			scale: options.scale,
+			log,
+		});
+	} catch (error) {
+		await endPreview(preview, error, held);
+		throw error;
+	}
 	let exitCode = 1;
 	try {
 		const settings = buildSettings(options, resolved, stateDir);
@@ -220,8 +243,12 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			onRepair: (message) => log(`repair: ${message}`),
 			...(rehearsal ? {rehearsal} : {}),
 			...(decisions.size > 0 ? {decideLeftover: async (r) => decisions.get(r.id) ?? 'keep'} : {}),
+		}).catch(async (error: unknown) => {
+			await endPreview(preview, error, held);
+			throw error;
 		});
 		if (settingsNote) controller.note(settingsNote);
+		preview?.deferred.attach(controller);
 		let interrupted = false;
 		const onSignal = (signal: NodeJS.Signals) => {
 			if (interrupted) return;
@@ -258,8 +285,11 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			const final = await controller.done;
 			exitCode = interrupted ? 130 : exitCodeFor(final);
 		} else {
-			const {runTui} = await tui!;
-			await runTui({controller, ascii: options.ascii});
+			if (preview) {
+				await preview.shown;
+				log = stderrLog;
+				for (const line of held.splice(0)) log(line);
+			} else await (await tui!).runTui({controller, ascii: options.ascii});
 			const final = await controller.done;
 			exitCode = interrupted ? 130 : final.status === 'quit' ? 0 : exitCodeFor(final);
 			process.stdout.write(`${final.status}: ${final.statusMessage ?? ''}\nstate: ${stateDir}\n`);
@@ -271,6 +301,14 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		await resolved.close();
 	}
 	return exitCode;
+}
+
+/** A start that failed while the first frame was up: the screen closes, then the error is printed. */
+async function endPreview(preview: {deferred: DeferredController; shown: Promise<void>} | undefined, error: unknown, held: string[]): Promise<void> {
+	if (!preview) return;
+	preview.deferred.fail(error);
+	await preview.shown.catch(() => undefined);
+	for (const line of held.splice(0)) process.stderr.write(`${line}\n`);
 }
 
 function* replayLines(state: RunState): Generator<string> {

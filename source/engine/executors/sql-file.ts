@@ -10,7 +10,7 @@ import {childConnectionFailure} from '../../db/connect-failure.js';
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {SqlFileItem, TagCount} from '../../plan/schema.js';
-import {sqlFilePath} from '../../plan/load.js';
+import {sqlFilePath} from '../../plan/loaded.js';
 import {resolveParams} from './query.js';
 import type {ExecContext, Outcome} from '../context.js';
 import {runPsql} from '../../proc/psql.js';
