@@ -5,13 +5,14 @@
  * What holds data is asked about, or with --yes kept unless named with
  * --drop / --keep. Takes the run lock, so it never touches a live run.
  */
+import os from 'node:os';
 import path from 'node:path';
 import {StateStore, loadState} from '../state/store.js';
 import {describeResource, openResources} from '../state/resources.js';
 import {askAboutLeftover} from './ask-leftover.js';
-import {settleLeftovers, type LeftoverOutcome} from '../engine/leftovers.js';
+import {processAlive, settleLeftovers, type LeftoverOutcome} from '../engine/leftovers.js';
 import {acquireRunLock} from '../db/run-lock.js';
-import {parseTarget} from '../db/target.js';
+import {parseTarget, type Target} from '../db/target.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
@@ -50,6 +51,34 @@ export async function cleanupCommand(options: CliOptions): Promise<number> {
 	if (!options.yes && !process.stdin.isTTY && open.some((r) => r.holdsData) && named.length === 0) {
 		throw new UserError('Something here holds data and there is no terminal to ask on. Run `runbook cleanup --yes` (it keeps what holds data and lists it), and name what to drop with --drop NAME or to keep and forget with --keep NAME.');
 	}
+	const settle = async (store: StateStore, target?: Target): Promise<number> => {
+		const outcomes = await settleLeftovers(open, {
+			...(target ? {target} : {}),
+			...(options.testDatabaseUrl ? {testTarget: parseTarget(options.testDatabaseUrl, 'TEST_DATABASE_URL')} : {}),
+			release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
+			update: (id, patch) => store.append({type: 'resource-updated', id, ...patch}),
+			decide: async (r) => (options.drop.includes(r.name) ? 'drop' : options.keep.includes(r.name) ? 'forget' : options.yes ? 'keep' : askAboutLeftover(r)),
+			log: (text) => process.stdout.write(`${text}\n`),
+		});
+		process.stdout.write(`\n${outcomes.map(line).join('\n')}\n`);
+		const kept = outcomes.filter((o) => o.outcome === 'kept');
+		const failed = outcomes.filter((o) => o.outcome === 'unreachable');
+		if (kept.length > 0) process.stdout.write(`\n${kept.length} kept because ${kept.length > 1 ? 'they hold' : 'it holds'} data: drop with \`runbook cleanup --yes --drop NAME\`, or keep and stop tracking with --keep NAME.\n`);
+		return failed.length > 0 ? 1 : kept.length > 0 ? 3 : 0;
+	};
+	// Servers, directories and files only (a rehearsal's own journal, say): nothing to connect to; a live owner is told by its pid.
+	const needsServer = open.some((r) => r.kind === 'database' || r.kind === 'setting' || (r.kind === 'process' && r.applicationName !== undefined));
+	if (!needsServer) {
+		if (state.status === 'running' && state.host === os.hostname() && processAlive(state.pid, 'node')) {
+			throw new UserError(`Run ${state.runId} is still running (pid ${state.pid} on this host) and keeps what it made. Let it finish or stop it, then run cleanup again. Nothing was done.`);
+		}
+		const store = StateStore.open({dir, secrets: []});
+		try {
+			return await settle(store);
+		} finally {
+			store.close();
+		}
+	}
 	const resolved = await resolveTarget({
 		...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
 		planId: plan.plan.id,
@@ -67,19 +96,7 @@ export async function cleanupCommand(options: CliOptions): Promise<number> {
 		const lock = await acquireRunLock(target, plan.plan.id);
 		const store = StateStore.open({dir, secrets: target.secrets});
 		try {
-			const outcomes = await settleLeftovers(open, {
-				target,
-				...(options.testDatabaseUrl ? {testTarget: parseTarget(options.testDatabaseUrl, 'TEST_DATABASE_URL')} : {}),
-				release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
-				update: (id, patch) => store.append({type: 'resource-updated', id, ...patch}),
-				decide: async (r) => (options.drop.includes(r.name) ? 'drop' : options.keep.includes(r.name) ? 'forget' : options.yes ? 'keep' : askAboutLeftover(r)),
-				log: (text) => process.stdout.write(`${text}\n`),
-			});
-			process.stdout.write(`\n${outcomes.map(line).join('\n')}\n`);
-			const kept = outcomes.filter((o) => o.outcome === 'kept');
-			const failed = outcomes.filter((o) => o.outcome === 'unreachable');
-			if (kept.length > 0) process.stdout.write(`\n${kept.length} kept because ${kept.length > 1 ? 'they hold' : 'it holds'} data: drop with \`runbook cleanup --yes --drop NAME\`, or keep and stop tracking with --keep NAME.\n`);
-			return failed.length > 0 ? 1 : kept.length > 0 ? 3 : 0;
+			return await settle(store, target);
 		} finally {
 			store.close();
 			await lock.release();

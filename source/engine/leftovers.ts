@@ -15,7 +15,8 @@
  * Every decision is journaled as `resource-released` (or left open, with the
  * reason returned), and each line says what was done.
  */
-import {readFileSync} from 'node:fs';
+import {readFileSync, readdirSync} from 'node:fs';
+import path from 'node:path';
 import {rm} from 'node:fs/promises';
 import os from 'node:os';
 import type pg from 'pg';
@@ -35,8 +36,8 @@ export type LeftoverOutcome = {
 };
 
 export type LeftoverOptions = {
-	/** The run's target (maintenance connections go to its server's `postgres` database). */
-	readonly target: Target;
+	/** The run's target (maintenance connections go to its server's `postgres` database); none for a rehearsal's own journal (servers and files only). */
+	readonly target?: Target;
 	/** TEST_DATABASE_URL, for scratch databases made there. */
 	readonly testTarget?: Target;
 	/** Journals a release. */
@@ -76,7 +77,7 @@ function onThisHost(r: ResourceRecord): boolean {
 
 function maintenanceFor(r: ResourceRecord, options: LeftoverOptions): Target | undefined {
 	if (r.via === 'test-target') return options.testTarget;
-	return options.target.withDatabase('postgres');
+	return options.target?.withDatabase('postgres');
 }
 
 async function sessionsNamed(client: pg.ClientBase, applicationName: string): Promise<number[]> {
@@ -144,19 +145,49 @@ async function settleChild(r: ResourceRecord, options: LeftoverOptions): Promise
 	return `ended the orphaned ${who} (${done.join(', ') || 'it exited as we looked'})`;
 }
 
-async function settleServer(r: ResourceRecord): Promise<string> {
-	if (!onThisHost(r)) return r.pid === undefined ? 'no pid was recorded (it never started)' : `it ran on host ${r.host}: stop it there`;
-	if (!processAlive(r.pid!, r.name)) return `${r.name} (pid ${r.pid}) had already stopped`;
-	process.kill(r.pid!, 'SIGTERM');
-	const deadline = Date.now() + 10_000;
-	while (processAlive(r.pid!, r.name)) {
+/** Live postmasters on data directories under `dir` (their postmaster.pid, a few levels down): a server whose pid was not journaled yet. */
+function postmastersUnder(dir: string, depth = 3): number[] {
+	const out: number[] = [];
+	try {
+		const pid = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+		if (Number.isInteger(pid) && processAlive(pid, 'postgres')) out.push(pid);
+	} catch {
+		// no server on this directory
+	}
+	if (depth === 0) return out;
+	try {
+		for (const entry of readdirSync(dir, {withFileTypes: true})) if (entry.isDirectory()) out.push(...postmastersUnder(path.join(dir, entry.name), depth - 1));
+	} catch {
+		// gone or unreadable
+	}
+	return out;
+}
+
+async function stopPid(pid: number, name: string): Promise<string> {
+	// PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for every client); everything else stops on SIGTERM.
+	const signal = name === 'postgres' ? 'SIGINT' : 'SIGTERM';
+	process.kill(pid, signal);
+	const deadline = Date.now() + 15_000;
+	while (processAlive(pid, name)) {
 		if (Date.now() > deadline) {
-			process.kill(r.pid!, 'SIGKILL');
-			return `${r.name} (pid ${r.pid}) did not stop on SIGTERM within 10 s: killed`;
+			process.kill(pid, 'SIGKILL');
+			return `${name} (pid ${pid}) did not stop on ${signal} within 15 s: killed`;
 		}
 		await sleep(100);
 	}
-	return `stopped ${r.name} (pid ${r.pid}) with SIGTERM`;
+	return `stopped ${name} (pid ${pid}) with ${signal}`;
+}
+
+async function settleServer(r: ResourceRecord): Promise<string> {
+	if (r.host !== undefined && r.host !== os.hostname()) return `it ran on host ${r.host}: stop it there`;
+	if (r.pid === undefined) {
+		// Killed between starting it and journaling its pid: a postmaster is found by its data directory.
+		const found = r.name === 'postgres' && r.detail ? postmastersUnder(r.detail) : [];
+		if (found.length === 0) return 'no pid was recorded and none is running on its directory (it never started)';
+		return (await Promise.all(found.map((pid) => stopPid(pid, r.name)))).join('; ');
+	}
+	if (!processAlive(r.pid, r.name)) return `${r.name} (pid ${r.pid}) had already stopped`;
+	return stopPid(r.pid, r.name);
 }
 
 async function databaseSize(client: pg.ClientBase, name: string): Promise<number | undefined> {
@@ -235,7 +266,7 @@ export async function settleLeftovers(open: readonly ResourceRecord[], options: 
 			outcomes.push(await settleOne(r, options));
 		} catch (error) {
 			if (error instanceof UserError) throw error;
-			outcomes.push({resource: r, outcome: 'unreachable', how: redact(errorMessage(error), options.target.secrets)});
+			outcomes.push({resource: r, outcome: 'unreachable', how: redact(errorMessage(error), options.target?.secrets ?? [])});
 		}
 	}
 	return outcomes;

@@ -43,6 +43,8 @@ export type RunOptions = {
 	readonly onRepair?: (message: string) => void;
 	/** A rehearsal to carry into the run: its durations in the timeline, its fingerprint at the gate. */
 	readonly rehearsal?: {readonly record: Rehearsal; readonly file: string};
+	/** The run's id when the caller made it (a rehearsal names its workspace with it); default: a new one, or the resumed run's. */
+	readonly runId?: string;
 	/** Resume: the operator's word on what the stopped run left that holds data (default: kept and listed). */
 	readonly decideLeftover?: ResumeInput['decideLeftover'];
 };
@@ -86,7 +88,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	}
 	const ask = prompter((waiting) => store.append({type: 'waiting', waiting}));
 	const decider = options.decider(ask);
-	const runId = prior.runId || `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+	const runId = prior.runId || options.runId || `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 	store.append({type: 'run-started', runId, planId: plan.plan.id, planTitle: plan.plan.title, planSha256: plan.sha256, target: target.display, ...(options.targetSource ? {targetSource: options.targetSource} : {}), resumed: prior.lastSeq > 0, pid: process.pid, host: os.hostname(), mode: decider.mode});
 	if (options.rehearsal) store.append({type: 'data', key: 'rehearsal', value: summarize(options.rehearsal.record, options.rehearsal.file)});
 
