@@ -37,11 +37,19 @@ export function journalLockTimeouts(stateDir: string): number {
 	return total;
 }
 
-export async function runbookMigrations(ctx: BenchContext, plan: MigrationPlan, db: BenchDatabase, extraArgs: readonly string[] = []): Promise<{wallMs: number; spanMs: number; lockTimeouts: number}> {
+/** The lock_timeout the run chose (or was given), from its journal. */
+export function journalLockTimeoutMs(stateDir: string): number {
+	const event = readJournal(stateDir).events.findLast((e) => e.type === 'data' && e.key === 'lock-timeout');
+	const ms = event?.type === 'data' ? (event.value as {lockTimeoutMs?: unknown} | null)?.lockTimeoutMs : undefined;
+	if (typeof ms !== 'number') throw new Error(`bench: the journal in ${stateDir} does not record the run's lock_timeout`);
+	return ms;
+}
+
+export async function runbookMigrations(ctx: BenchContext, plan: MigrationPlan, db: BenchDatabase, extraArgs: readonly string[] = []): Promise<{wallMs: number; spanMs: number; lockTimeouts: number; lockTimeoutMs: number}> {
 	const stateDir = ctx.tempDir('state');
 	const run = await runCli(['run', '--yes', '--plan', plan.file, '--state-dir', stateDir, '--app-role', APP_ROLE, ...extraArgs], db.url);
 	assertExit(run, 'runbook run --yes (Steps 1–3)');
-	return {wallMs: run.wallMs, spanMs: journalSpanMs(stateDir, plan.firstItem, plan.lastItem), lockTimeouts: journalLockTimeouts(stateDir)};
+	return {wallMs: run.wallMs, spanMs: journalSpanMs(stateDir, plan.firstItem, plan.lastItem), lockTimeouts: journalLockTimeouts(stateDir), lockTimeoutMs: journalLockTimeoutMs(stateDir)};
 }
 
 /** psql's -v arguments: the probes' literal values, and the project the runbook resolves by the plan's rule (as the option its probes bind). */

@@ -17,6 +17,21 @@ UPDATE platform.users SET last_sign_in_at = now() WHERE email = 'user' || :n || 
 INSERT INTO platform.audit_logs (organization_id, event_type, resource_type, action, severity) SELECT id, 'bench.request', 'user', 'request', 'info' FROM platform.organizations WHERE slug = 'lancio';
 `;
 
+/**
+ * A request that forms lock cycles with Step 2, which enables RLS on the
+ * platform tables one by one in name order: in one transaction it writes
+ * users first, then audit_logs (earlier in that order). While Step 2 holds
+ * audit_logs and waits for users, this transaction holds users and waits for
+ * audit_logs: whichever gives way first breaks the cycle.
+ */
+export const CYCLE_WORKLOAD = `\\set n random(1, 2000)
+BEGIN;
+UPDATE platform.users SET last_sign_in_at = now() WHERE email = 'user' || :n || '@example.com';
+SELECT pg_sleep(0.005);
+INSERT INTO platform.audit_logs (organization_id, event_type, resource_type, action, severity) SELECT id, 'bench.cycle', 'user', 'request', 'info' FROM platform.organizations WHERE slug = 'lancio';
+COMMIT;
+`;
+
 export type Transaction = {readonly endAt: number; readonly latencyMs: number; readonly failed: boolean};
 
 export type WorkloadRun = {
@@ -29,9 +44,9 @@ export type WorkloadRun = {
 
 export type LatencySummary = {readonly count: number; readonly p50: number; readonly p99: number; readonly max: number; readonly errors: number};
 
-export function startWorkload(input: {target: Target; dir: string; seconds: number; rate: number; clients: number}): Promise<WorkloadRun> {
+export function startWorkload(input: {target: Target; dir: string; seconds: number; rate: number; clients: number; script?: string}): Promise<WorkloadRun> {
 	const script = path.join(input.dir, 'workload.sql');
-	writeFileSync(script, WORKLOAD);
+	writeFileSync(script, input.script ?? WORKLOAD);
 	const prefix = path.join(input.dir, 'pgbench');
 	return runChild({
 		file: 'pgbench',
