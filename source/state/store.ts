@@ -4,7 +4,9 @@
  *   journal.jsonl   append-only, one event per line, fsync'd before the engine
  *                   moves on (the truth);
  *   state.json      a conf-backed snapshot of the fold of the journal (a cache
- *                   for `status`, `watch` and a fast resume).
+ *                   for `status`, `watch` and a fast resume), rewritten at most
+ *                   every 250 ms and on close; it records the journal byte it
+ *                   folds up to, and readers fold the rest.
  *
  * A corrupt or truncated snapshot is detected and rebuilt from the journal; a
  * torn last journal line (a crash mid-write) is cut off and reported; a
@@ -23,6 +25,9 @@ import {redactDeep} from '../db/redact-deep.js';
 
 // The readers (status, watch, resume) live in read.ts, which loads no writer (conf).
 export {JOURNAL, SNAPSHOT, defaultStateRoot, loadState, readJournal, readState, stateDirFor, type JournalRead, type LoadedState} from './read.js';
+
+/** The longest the snapshot lags the journal in a live run (see saveSnapshot). */
+const SNAPSHOT_DELAY_MS = 250;
 
 /** Output lines journaled per item attempt; the rest are counted, and the tail is in the evidence. */
 const OUTPUT_LINES_PER_ATTEMPT = 400;
@@ -47,6 +52,7 @@ export class StateStore {
 	private bytes: number;
 	private readonly tails = new Map<string, {lines: string[]; count: number}>();
 	private flushTimer: NodeJS.Timeout | undefined;
+	private snapshotTimer: NodeJS.Timeout | undefined;
 
 	private constructor(dir: string, state: RunState, fd: number, conf: Conf<Record<string, unknown>>, secrets: readonly string[], bytes: number) {
 		this.bytes = bytes;
@@ -99,7 +105,7 @@ export class StateStore {
 		return () => this.listeners.delete(listener);
 	}
 
-	/** Appends an event: journal first (fsync'd unless it is output), then the snapshot, then listeners. */
+	/** Appends an event: journal first (fsync'd unless it is output), then the state, then listeners; the snapshot follows within SNAPSHOT_DELAY_MS. */
 	append(input: EngineEventInput): EngineEvent {
 		const event = {...input, seq: this.state.lastSeq + 1, at: new Date().toISOString()} as EngineEvent;
 		const clean = this.scrub(event);
@@ -111,7 +117,10 @@ export class StateStore {
 		}
 		this.write(`${JSON.stringify(clean)}\n`, !isChatter);
 		this.state = reduce(this.state, clean);
-		if (!isChatter) this.conf.store = {...this.state, journalBytes: this.bytes} as unknown as Record<string, unknown>;
+		if (!isChatter && !this.snapshotTimer) {
+			this.snapshotTimer = setTimeout(() => this.saveSnapshot(), SNAPSHOT_DELAY_MS);
+			this.snapshotTimer.unref();
+		}
 		for (const listener of this.listeners) listener(clean, this.state);
 		return clean;
 	}
@@ -195,8 +204,22 @@ export class StateStore {
 		}
 	}
 
+	/**
+	 * Writes the snapshot (an atomic, fsync'd rewrite of the whole state) now.
+	 * It is a cache: every reader takes the snapshot plus the journal after the
+	 * byte it records, so one that lags a few events is read as exactly as a
+	 * fresh one. Written at most every SNAPSHOT_DELAY_MS and on close, not once
+	 * per event: a run of 3 migrations and their checks journals ~100 events.
+	 */
+	saveSnapshot(): void {
+		if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+		this.snapshotTimer = undefined;
+		this.conf.store = {...this.state, journalBytes: this.bytes} as unknown as Record<string, unknown>;
+	}
+
 	close(): void {
 		this.flushOutput();
+		if (this.fd !== -1) this.saveSnapshot();
 		try {
 			closeSync(this.fd);
 		} catch {

@@ -145,9 +145,13 @@ export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome
 			if (ctx.signal.aborted) break;
 		}
 		tags.clear();
-		let polling = true;
+		// Who blocks psql, asked every 250 ms while it runs; stopped the moment psql exits (a migration's end never waits for the next poll).
+		const stopPolling = new AbortController();
+		const pollSignal = AbortSignal.any([ctx.signal, stopPolling.signal]);
 		const poll = (async () => {
-			while (polling) {
+			for (;;) {
+				await delay(250, pollSignal);
+				if (pollSignal.aborted) break;
 				try {
 					const {rows} = await ctx.client.query<Blocker>(
 						`SELECT b.pid, left(coalesce(b.query, ''), 300) AS query, coalesce(b.state, '') AS state,
@@ -168,8 +172,6 @@ export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome
 				} catch {
 					// the pane shows connection trouble; the migration's own result decides
 				}
-				await delay(250, ctx.signal);
-				if (ctx.signal.aborted) break;
 			}
 		})();
 		const sampler = rehearsal ? await startLockSampler(ctx.target, appName, rehearsal.lockSampleMs) : undefined;
@@ -195,7 +197,7 @@ export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome
 				},
 			});
 		} finally {
-			polling = false;
+			stopPolling.abort();
 			await poll;
 			if (sampler) lockSamples = await sampler.stop();
 		}
