@@ -8,7 +8,6 @@
 import type {LoadedPlan} from '../plan/load.js';
 import type {EngineEvent, RunState} from '../state/types.js';
 import {runProgress, tClock, timelineRows} from '../state/timeline.js';
-import type {BaselineComparisonData} from '../baseline/compare.js';
 import {countRun, probesData} from '../probes/summary.js';
 
 export const JSON_VERSION = 1;
@@ -71,7 +70,7 @@ export function statusJson(plan: LoadedPlan, state: RunState, now = Date.now()) 
 				...(s?.note ? {note: s.note} : {}),
 			};
 		});
-	const comparison = state.data['baseline-comparison'] as BaselineComparisonData | undefined;
+	const comparison = state.data['baseline-comparison'];
 	return {
 		...envelope('runbook.status'),
 		source: 'state' as const,

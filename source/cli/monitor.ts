@@ -2,7 +2,6 @@
 import {runMonitor} from '../monitor/run-monitor.js';
 import {formatMonitorReport} from '../monitor/format-report.js';
 import {readState} from '../state/read.js';
-import type {BaselineResult} from '../baseline/result.js';
 import type {CliOptions} from './options.js';
 import {loadPlanForCli} from './load-plan.js';
 import {locateState} from './status.js';
@@ -20,7 +19,7 @@ export async function monitorCommand(options: CliOptions): Promise<number> {
 	});
 	try {
 		const {state} = readState(locateState(options, plan));
-		const baseline = (state.data['baseline-before'] ?? state.data['baseline-after']) as BaselineResult | undefined;
+		const baseline = state.data['baseline-before'] ?? state.data['baseline-after'];
 		const logFile = options.named['server-log'];
 		const result = await runMonitor({target: resolved.target, ...(baseline ? {baseline} : {}), ...(logFile ? {logFile} : {})});
 		process.stdout.write(`${formatMonitorReport(result).join('\n')}\n`);

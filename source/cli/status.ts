@@ -71,7 +71,7 @@ export function statusText(plan: LoadedPlan, state: RunState, now = Date.now()):
 		lines.push('', 'Rollback');
 		for (const item of rollbackItems) lines.push(`  ${MARK[state.items[item.id]!.status]} ${item.id}  ${item.title}`);
 	}
-	const comparison = state.data['baseline-comparison'] as {table: string[]} | undefined;
+	const comparison = state.data['baseline-comparison'];
 	if (comparison) lines.push('', 'Baseline before/after', ...comparison.table);
 	lines.push('', 'Timeline (planned vs actual)');
 	for (const row of timelineRows(plan.plan, state, now)) {

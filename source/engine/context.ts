@@ -9,6 +9,7 @@ import type {LoadedPlan, PlanEntry} from '../plan/load.js';
 import type {Target} from '../db/target.js';
 import type {Evidence, RunState} from '../state/types.js';
 import type {ResourceTracker} from '../proc/resource.js';
+import type {DataKey, RunData} from '../state/data.js';
 
 export type BackupFormat = 'custom' | 'plain';
 
@@ -77,7 +78,7 @@ export type ExecContext<I extends Item = Item> = {
 	readonly state: () => RunState;
 	readonly output: (line: string, stream?: 'stdout' | 'stderr' | 'info') => void;
 	readonly progress: (message: string, fraction?: number) => void;
-	readonly setData: (key: string, value: unknown) => void;
+	readonly setData: <K extends DataKey>(key: K, value: Exclude<RunData[K], undefined>) => void;
 	/** Register what the item creates (databases, files, children) before it exists; release it when gone. */
 	readonly resources: ResourceTracker;
 	/** Closes the engine's own sessions on the target (a restore needs them gone); call the result to reopen them. */

@@ -19,36 +19,14 @@ import {schemaFingerprint, diffFingerprints} from '../db/schema-fingerprint.js';
 import {REHEARSAL_MAX_AGE_HOURS, type Rehearsal} from '../rehearsal/file.js';
 import {staticLocks} from '../rehearsal/statement-locks.js';
 import type {GateConditionState} from '../state/types.js';
+import type {FingerprintCheck, LockImpact, MigrationImpact, TableTraffic} from '../state/data.js';
 import {formatShortDuration} from '../text.js';
-
-export type TableTraffic = {
-	readonly table: string;
-	readonly scansPerSec: number;
-	readonly writesPerSec: number;
-	readonly sessions: ReadonlyArray<{readonly pid: number; readonly user: string; readonly application: string; readonly state: string; readonly modes: readonly string[]; readonly transactionSeconds: number}>;
-};
-
-export type MigrationImpact = {
-	readonly itemId: string;
-	readonly file: string;
-	readonly source: 'rehearsal' | 'statement kinds';
-	/** Table → the lock modes it takes there. */
-	readonly tables: ReadonlyArray<{readonly table: string; readonly modes: readonly string[]}>;
-	readonly flagged: readonly string[];
-};
-
-export type LockImpact = {
-	readonly sampledMs: number;
-	readonly migrations: readonly MigrationImpact[];
-	readonly traffic: readonly TableTraffic[];
-	readonly oldestTransaction?: {readonly pid: number; readonly user: string; readonly application: string; readonly state: string; readonly seconds: number; readonly query: string};
-};
 
 export type GatePreview = {
 	readonly conditions: readonly GateConditionState[];
 	readonly lines: readonly string[];
 	readonly lockImpact: LockImpact;
-	readonly fingerprint?: {readonly matches: boolean; readonly sha256: string; readonly rehearsedSha256: string; readonly missing: readonly string[]; readonly added: readonly string[]; readonly ageHours: number};
+	readonly fingerprint?: FingerprintCheck;
 };
 
 const EXCLUSIVE = 'AccessExclusiveLock';

@@ -18,7 +18,7 @@ import type {Rehearsal} from '../rehearsal/file.js';
 import {UserError, errorMessage} from '../errors.js';
 import type {ExecContext, Outcome, RunSettings} from './context.js';
 import type {Decider, Quit, Rollback, Skip, Stop as Unanswered} from './decider.js';
-import type {RunStatus} from '../state/types.js';
+import type {EngineEventInput, RunStatus} from '../state/types.js';
 import type {Session} from './session.js';
 import {runItem, actionRequirement} from './executors/index.js';
 import {gatePreview} from './gate-preview.js';
@@ -125,7 +125,8 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 			state: () => store.current,
 			output: (line, stream = 'stdout') => store.appendOutput(item.id, stream, line),
 			progress: (message, fraction) => store.append({type: 'progress', itemId: item.id, message: redact(message, target.secrets), ...(fraction === undefined ? {} : {fraction})}),
-			setData: (key, value) => store.append({type: 'data', key, value}),
+			// The key and its value's type are one pair (DataEntry); TypeScript cannot correlate a generic key with it.
+			setData: (key, value) => store.append({type: 'data', key, value} as EngineEventInput),
 			resources: run.resources,
 			suspendConnections: session.suspend,
 			memo,
@@ -282,7 +283,7 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 
 	await chooseMigrationLockTimeout();
 	if (!rollbackOnly) await resolvePlanProject();
-	const inProgress = store.current.data['rollback-in-progress'] as {level: number; reason: string} | null | undefined;
+	const inProgress = store.current.data['rollback-in-progress'];
 	if (rollbackOnly) await runRollback(rollbackOnly.level, rollbackOnly.reason, true);
 	if (inProgress) await runRollback(inProgress.level, inProgress.reason);
 	for (const entry of plan.forward) {

@@ -7,12 +7,15 @@ import type {Probe} from '../plan/schema.js';
 import {shapeOf} from './compare.js';
 import {PROBES_DATA_KEY, type ProbeStageRun, type ProbesData} from './types.js';
 
-export function probesData(data: Readonly<Record<string, unknown>>): ProbesData {
-	const value = data[PROBES_DATA_KEY] as ProbesData | undefined;
+/** The run data's probes entry (any record with it: the state's data). */
+export type WithProbes = {readonly [PROBES_DATA_KEY]?: ProbesData};
+
+export function probesData(data: WithProbes): ProbesData {
+	const value = data[PROBES_DATA_KEY];
 	return value && Array.isArray(value.runs) ? value : {runs: []};
 }
 
-export function runOf(data: Readonly<Record<string, unknown>>, itemId: string): ProbeStageRun | undefined {
+export function runOf(data: WithProbes, itemId: string): ProbeStageRun | undefined {
 	return probesData(data).runs.find((r) => r.itemId === itemId);
 }
 

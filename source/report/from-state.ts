@@ -5,16 +5,15 @@
  */
 import type {LoadedPlan} from '../plan/load.js';
 import type {RunState} from '../state/types.js';
-import type {ReportInput, ReportItem, ReportStatus, SignOff, TimelineRow, ObjectCounts, HealthRow, AppCheckRow} from './types.js';
+import type {ReportInput, ReportItem, ReportStatus, SignOff, TimelineRow, HealthRow} from './types.js';
 import {renderReport} from './render-report.js';
 import {describeResource, openResources} from '../state/resources.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {renderNotification} from './notification.js';
 import {parseOffsetMs, tClock, timelineRows} from '../state/timeline.js';
-import type {BaselineComparisonData} from '../baseline/compare.js';
 import {probesData, countRun, countsLine} from '../probes/summary.js';
 import {shapeOf} from '../probes/compare.js';
-import {improvements, postureLines, SECURITY_DATA_KEY, type SecurityPosture} from '../security/posture.js';
+import {improvements, postureLines, SECURITY_DATA_KEY} from '../security/posture.js';
 
 export function signoffFromOptions(plan: LoadedPlan, options: Readonly<Record<string, string | undefined>>): Required<Pick<SignOff, 'executionDate'>> & SignOff {
 	return {
@@ -65,7 +64,7 @@ function probesSection(plan: LoadedPlan, state: RunState): ReportInput['probes']
 
 /** The security line from the measured posture, with the pending hardening as the next step. */
 function securitySection(plan: LoadedPlan, state: RunState): ReportInput['security'] {
-	const posture = state.data[SECURITY_DATA_KEY] as SecurityPosture | undefined;
+	const posture = state.data[SECURITY_DATA_KEY];
 	if (!posture) return undefined;
 	const text = postureLines(posture);
 	const improved = improvements(posture);
@@ -89,13 +88,12 @@ function securitySection(plan: LoadedPlan, state: RunState): ReportInput['securi
 	};
 }
 
-type HealthData = Array<{name: string; type: string; status: string; latencyMs: number | null; error?: string}>;
 
 function reportStatus(state: RunState): ReportStatus {
 	if (state.rollbacks.length > 0) return 'ROLLED BACK';
 	const failed = Object.values(state.items).some((i) => i.status === 'failed');
 	// A registered database that is down is an issue to report, even where the plan lets the run go on (MongoDB "if applicable").
-	const unhealthy = ((state.data['health'] as HealthData | undefined) ?? []).some((h) => h.status === 'unhealthy');
+	const unhealthy = (state.data.health ?? []).some((h) => h.status === 'unhealthy');
 	if (state.status === 'completed' && !failed && !unhealthy) return 'SUCCESS';
 	return 'ISSUES';
 }
@@ -148,13 +146,13 @@ export function buildReportInput(input: {plan: LoadedPlan; state: RunState; secr
 			...(done && ends.length > 0 ? {actualEnd: ends.at(-1)!} : {}),
 		};
 	});
-	const comparison = state.data['baseline-comparison'] as BaselineComparisonData | undefined;
-	const objectsAfter = state.data['objects-after'] as ObjectCounts | undefined;
-	const objectsBefore = state.data['objects-before'] as ObjectCounts | undefined;
-	const health = (state.data['health'] as HealthData | undefined)?.map(
+	const comparison = state.data['baseline-comparison'];
+	const objectsAfter = state.data['objects-after'];
+	const objectsBefore = state.data['objects-before'];
+	const health = state.data.health?.map(
 		(h): HealthRow => ({name: h.name, type: h.type, status: h.status, latencyMs: h.latencyMs, ...(h.error ? {error: h.error} : {})}),
 	);
-	const appChecks = (state.data['app-checks'] as AppCheckRow[] | undefined) ?? undefined;
+	const appChecks = state.data['app-checks'];
 	const probes = probesSection(plan, state);
 	const security = securitySection(plan, state);
 	const failedItems = entries.filter((e) => state.items[e.item.id]?.status === 'failed');
@@ -191,7 +189,7 @@ export function buildReportInput(input: {plan: LoadedPlan; state: RunState; secr
 		...(appChecks ? {appChecks} : {}),
 		...(objectsAfter ? {objectCounts: {after: objectsAfter, ...(objectsBefore ? {before: objectsBefore} : {})}} : {}),
 		nextSteps: plan.plan.nextSteps.flatMap((s) => s.items.map((i) => `${s.title}: ${i}`)).slice(0, 12),
-		signOff: (state.data['signoff'] as SignOff | undefined) ?? {preparedBy: plan.plan.signoff?.preparedBy},
+		signOff: state.data.signoff ?? {preparedBy: plan.plan.signoff?.preparedBy},
 		secrets: input.secrets,
 	};
 	return reportInput;

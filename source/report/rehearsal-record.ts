@@ -39,7 +39,7 @@ function measurementOf(details: Record<string, unknown> | undefined): MigrationM
 
 export function buildRehearsal(input: RehearsalInputs): Rehearsal {
 	const {plan, state} = input;
-	const signoff = (state.data['signoff'] ?? {}) as {reviewedBy?: string; approvedBy?: string; preparedBy?: string};
+	const signoff = state.data.signoff ?? {};
 	const missing = ([['preparedBy', 'Prepared By'], ['reviewedBy', 'Reviewed By'], ['approvedBy', 'Approved By']] as const).filter(([k]) => !signoff[k]).map(([, label]) => label);
 	const items = plan.forward.map(({item}) => {
 		const s = state.items[item.id];

@@ -84,22 +84,6 @@ export type AppCheckRow = {
 	readonly error?: string;
 };
 
-export type ObjectCounts = {
-	readonly tables: number;
-	readonly indexes: number;
-	readonly functions: number;
-	readonly views: number;
-	readonly triggers: number;
-	readonly policies: number;
-};
-
-export type SignOff = {
-	readonly preparedBy?: string;
-	readonly reviewedBy?: string;
-	readonly approvedBy?: string;
-	/** ISO date or date-time. */
-	readonly executionDate?: string;
-};
 
 export type ReportInput = {
 	/** Such as "Migration 006". */
@@ -156,3 +140,7 @@ export type NotificationInput = {
 	readonly target?: string;
 	readonly secrets?: readonly string[];
 };
+
+import type {ObjectCounts, SignOff} from '../state/data.js';
+
+export type {ObjectCounts, SignOff};

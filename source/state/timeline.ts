@@ -15,7 +15,7 @@ import {formatShortDuration} from '../text.js';
 
 /** The rehearsal the run carries (data `rehearsal`), when there is one. */
 export function rehearsalOf(state: RunState): RehearsalSummary | undefined {
-	const value = state.data['rehearsal'] as RehearsalSummary | undefined;
+	const value = state.data.rehearsal;
 	return value && typeof value === 'object' && value.durations && typeof value.durations === 'object' ? value : undefined;
 }
 

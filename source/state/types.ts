@@ -1,4 +1,5 @@
 import type {ResourceRecord} from './resources.js';
+import type {DataEntry, RunData} from './data.js';
 
 /**
  * The run's vocabulary: item statuses, evidence, events and the run state.
@@ -69,7 +70,7 @@ export type EngineEvent = EventBase &
 		| {readonly type: 'item-failed'; readonly itemId: string; readonly error: string; readonly evidence: Evidence; readonly matrixRow?: string}
 		| {readonly type: 'item-skipped'; readonly itemId: string; readonly reason: string; readonly by: 'operator' | 'condition'}
 		| {readonly type: 'item-reset'; readonly itemId: string; readonly reason: string}
-		| {readonly type: 'data'; readonly key: string; readonly value: unknown}
+		| ({readonly type: 'data'} & DataEntry)
 		| {readonly type: 'note'; readonly text: string; readonly by?: string}
 		| {readonly type: 'rollback-started'; readonly level: number; readonly reason: string}
 		| {readonly type: 'run-stopped'; readonly status: RunStatus; readonly message: string}
@@ -118,7 +119,7 @@ export type RunState = {
 	readonly currentItem?: string;
 	readonly waiting?: Waiting;
 	readonly items: Readonly<Record<string, ItemState>>;
-	readonly data: Readonly<Record<string, unknown>>;
+	readonly data: RunData;
 	readonly notes: ReadonlyArray<{readonly at: string; readonly text: string; readonly by?: string}>;
 	readonly rollbacks: ReadonlyArray<{readonly at: string; readonly level: number; readonly reason: string}>;
 	/** Everything the run created on the server or the disk, by id; open ones are not released yet (absent in older states). */

@@ -71,7 +71,7 @@ function conditionLines(conditions: readonly GateConditionState[], width: number
 function dataLines(plan: LoadedPlan, entry: PlanEntry, state: RunState, width: number, glyphs: Glyphs): PaneLine[] {
 	const out: PaneLine[] = [];
 	if (entry.item.kind === 'backup') {
-		const backup = state.data['backup'] as {file?: string; bytes?: number; sha256?: string; format?: string; durationMs?: number} | undefined;
+		const backup = state.data.backup;
 		if (backup) {
 			out.push(line(truncate(`Backup: ${backup.file ?? '?'}`, width, glyphs.ellipsis), 'ok'));
 			const size = backup.bytes === undefined ? '?' : `${backup.bytes} bytes`;
@@ -79,8 +79,8 @@ function dataLines(plan: LoadedPlan, entry: PlanEntry, state: RunState, width: n
 		}
 	}
 	if (entry.item.kind === 'baseline' && entry.item.compare) {
-		const comparison = state.data['baseline-comparison'] as {table?: unknown; ok?: boolean} | undefined;
-		if (comparison && Array.isArray(comparison.table)) {
+		const comparison = state.data['baseline-comparison'];
+		if (comparison) {
 			out.push(line(`Baseline comparison: ${comparison.ok ? 'within limits' : 'REGRESSION'}`, comparison.ok ? 'ok' : 'bad', {bold: true}));
 			for (const row of comparison.table) out.push(line(truncate(String(row), width, glyphs.ellipsis), 'plain'));
 		}
@@ -156,7 +156,7 @@ export function detailLines(input: DetailInput): PaneLine[] {
 			sections.push({order: 4, priority: 1, lines: conditionLines(waiting.conditions, width, glyphs, roomy)});
 		}
 	}
-	const preview = item.kind === 'gate' ? (state.data['gate-preview'] as {lines?: readonly string[]} | undefined) : undefined;
+	const preview = item.kind === 'gate' ? state.data['gate-preview'] : undefined;
 	if (preview?.lines && preview.lines.length > 0) {
 		sections.push({order: 4, priority: 2, lines: preview.lines.map((text) => line(truncate(text, width, glyphs.ellipsis), /^\s+FLAG /.test(text) ? 'attention' : 'plain', {bold: /^\s+FLAG /.test(text)}))});
 	}

@@ -264,7 +264,7 @@ describe('the lock-impact preview at the GO gate', () => {
 			expect(lines.find((l) => l.startsWith('Lock impact'))).toMatch(/^Lock impact — APPROXIMATE for every migration: locks inferred from the statement kinds, not measured/);
 			expect(lines.find((l) => l.includes('No live writes on a table an ACCESS EXCLUSIVE step locks'))).toMatch(/^WARN .*FLAGGED: platform\.users \(step2\.apply\)/);
 			expect(lines.find((l) => l.includes('Oldest open transaction'))).toContain(`pid ${pid} `);
-			const impact = (state.data['gate-preview'] as {lockImpact: {traffic: Array<{table: string; writesPerSec: number}>}}).lockImpact;
+			const impact = state.data['gate-preview']!.lockImpact;
 			expect(impact.traffic.find((t) => t.table === 'platform.users')!.writesPerSec).toBeGreaterThan(0);
 			// A table nobody touches is not flagged.
 			expect(lines.find((l) => /FLAG platform\.tax_ids/.test(l))).toBeUndefined();

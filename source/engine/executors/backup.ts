@@ -6,8 +6,9 @@ import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {ActionContext, ExecContext, ItemOf, Outcome} from '../context.js';
 import type {WithOf} from '../../plan/actions.js';
-import {runBackup, discardPartial, type BackupProgress, type BackupResult} from '../../backup/dump.js';
-import {verifyBackup, type VerifyResult} from '../../backup/verify.js';
+import type {BackupInfo} from '../../state/data.js';
+import {runBackup, discardPartial, type BackupProgress} from '../../backup/dump.js';
+import {verifyBackup} from '../../backup/verify.js';
 import {testRestore, restoreFromBackup} from '../../backup/restore.js';
 import {precheckBackup} from '../../backup/precheck.js';
 import {resolveClientTools} from '../../backup/tools.js';
@@ -15,10 +16,8 @@ import {humanBytes} from '../../backup/human-bytes.js';
 import {openResources} from '../../state/resources.js';
 import {formatShortDuration} from '../../text.js';
 
-export type BackupInfo = Pick<BackupResult, 'file' | 'format' | 'bytes' | 'sha256' | 'durationMs' | 'objects' | 'startedAt' | 'endedAt' | 'serverVersion' | 'clientVersion' | 'tables' | 'compression'>;
-
 export function backupInfo(ctx: ExecContext): BackupInfo | undefined {
-	return ctx.state().data['backup'] as BackupInfo | undefined;
+	return ctx.state().data.backup;
 }
 
 /** "table 7 of 23, 120 MiB of ~450 MiB, ETA 1m10s (platform.audit_logs); file 35.2 MiB at 12.0 MiB/s, 9.8 s": what matters first, for narrow panes. */

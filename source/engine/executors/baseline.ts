@@ -9,7 +9,6 @@ import {captureBaseline} from '../../baseline/capture.js';
 import {DEFAULT_BASELINE_QUERIES} from '../../baseline/queries.js';
 import {compareBaselines, type BaselineComparisonData} from '../../baseline/compare.js';
 import {formatComparisonTable} from '../../baseline/format-comparison.js';
-import type {BaselineResult} from '../../baseline/result.js';
 
 export async function runBaselineItem(ctx: ExecContext<ItemOf<'baseline'>>): Promise<Outcome> {
 	const item = ctx.item;
@@ -36,7 +35,7 @@ export async function runBaselineItem(ctx: ExecContext<ItemOf<'baseline'>>): Pro
 			...(thin.length > 0 ? {note: `no sample row for ${thin.join(', ')}: measured with a parameter that matches nothing`} : {}),
 		};
 	}
-	const before = ctx.state().data['baseline-before'] as BaselineResult | undefined;
+	const before = ctx.state().data['baseline-before'];
 	if (!before) {
 		return {ok: false, evidence: {actual: 'no "before" baseline in this run'}, error: 'There is no "before" baseline to compare with: the pre-deployment baseline item did not run in this run.'};
 	}
@@ -59,7 +58,7 @@ export async function runBaselineItem(ctx: ExecContext<ItemOf<'baseline'>>): Pro
 
 /** The success criterion "Query performance within 10% of baseline". */
 export async function runPerformanceVerdict(ctx: ExecContext): Promise<Outcome> {
-	const data = ctx.state().data['baseline-comparison'] as BaselineComparisonData | undefined;
+	const data = ctx.state().data['baseline-comparison'];
 	if (!data) return {ok: false, evidence: {expected: 'a before/after comparison', actual: 'none recorded'}, error: 'No baseline comparison was recorded: the before and after baseline items must both run.'};
 	for (const l of data.table) ctx.output(l);
 	return {

@@ -5,7 +5,7 @@
 import type {ActionContext, ExecContext, Outcome} from '../context.js';
 import type {WithOf} from '../../plan/actions.js';
 import {readRailwayVariables, type RailwayVariables} from '../../railway/variables.js';
-import {registerRailwayDatabases, type RegistrationResult} from '../../railway/register.js';
+import {registerRailwayDatabases} from '../../railway/register.js';
 import {checkRegisteredDatabases} from '../../health/check-registered.js';
 import {checkApplication} from '../../app-check/http.js';
 
@@ -74,7 +74,7 @@ export async function runRailwayVariables(ctx: ActionContext<WithOf<'railway-var
 /** with.checks: which registration checks this item asserts (rows, active, encrypted, decryptable, no-placeholder); default all. */
 export async function runRegister(ctx: ActionContext<WithOf<'register-railway'>>): Promise<Outcome> {
 	const w = ctx.with;
-	let result = ctx.state().data['registration'] as RegistrationResult | undefined;
+	let result = ctx.state().data.registration;
 	if (!result || w.register) {
 		const vars = await variables(ctx);
 		if (!vars.redis) {
