@@ -17,7 +17,7 @@ import path from 'node:path';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {ROOT, runCli, subsetPlan, tempDir, journalEvents, type CliResult} from '../helpers/cli.js';
 import {applySqlFiles, PREREQUISITES} from '../../source/sandbox/prepare.js';
-import {startRedis, type RedisServer} from '../health/redis-server.js';
+import {startRedis, type RedisServer} from '../helpers/redis-server.js';
 
 let redis: RedisServer;
 let env: Record<string, string>;

@@ -14,7 +14,7 @@ import {interactiveDecider} from '../../source/engine/decide-interactive.js';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {runCli, tempDir} from '../helpers/cli.js';
 import {startEngine, until, waitingAt, writePlan} from '../helpers/engine.js';
-import {keys, type, waitForText} from '../ui/ink-helpers.js';
+import {keys, type, waitForText} from '../helpers/ink.js';
 
 const check = (id: string) => ({id, title: `check ${id}`, kind: 'query', sql: 'SELECT 1 AS one', expect: [{op: 'equals', column: 'one', value: 1}]});
 

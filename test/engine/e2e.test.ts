@@ -10,7 +10,7 @@ import {randomBytes} from 'node:crypto';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {runCli, tempDir, journalEvents} from '../helpers/cli.js';
 import {adminQuery, freePort} from '../../source/sandbox/server.js';
-import {startRedis, type RedisServer} from '../health/redis-server.js';
+import {startRedis, type RedisServer} from '../helpers/redis-server.js';
 
 const PASSWORD = `Zq9-${randomBytes(6).toString('hex')}-distinctive`;
 const REDIS_PASSWORD = `Rd7-${randomBytes(6).toString('hex')}-redispw`;

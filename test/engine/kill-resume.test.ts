@@ -13,7 +13,7 @@ import type pg from 'pg';
 import {freshDatabase, connectTo, schemaDump, type TestDatabase} from '../helpers/db.js';
 import {spawnCli, runCli, tempDir, journalEvents, waitFor, ROOT} from '../helpers/cli.js';
 import {runPsql} from '../../source/proc/psql.js';
-import {startRedis, type RedisServer} from '../health/redis-server.js';
+import {startRedis, type RedisServer} from '../helpers/redis-server.js';
 import {processAlive} from '../../source/engine/leftovers.js';
 
 let db: TestDatabase;

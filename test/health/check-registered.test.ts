@@ -4,8 +4,8 @@ import {checkRegisteredDatabases} from '../../source/health/check-registered.js'
 import {registerRailwayDatabases} from '../../source/railway/register.js';
 import {freePort} from '../../source/sandbox/server.js';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applySql, MIGRATIONS_006, resetPlaceholders} from '../railway/apply-006.js';
-import {startRedis, type RedisServer} from './redis-server.js';
+import {applySql, MIGRATIONS_006, resetPlaceholders} from '../helpers/apply-006.js';
+import {startRedis, type RedisServer} from '../helpers/redis-server.js';
 
 const REDIS_PASSWORD = "Hc-'q\\uote-7";
 let db: TestDatabase;

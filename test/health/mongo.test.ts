@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {pingMongo} from '../../source/health/mongo.js';
 import {freePort} from '../../source/sandbox/server.js';
-import {startSilentServer, type SilentServer} from './silent-server.js';
+import {startSilentServer, type SilentServer} from '../helpers/silent-server.js';
 
 let silent: SilentServer;
 

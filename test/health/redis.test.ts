@@ -6,8 +6,8 @@ import path from 'node:path';
 import {encodeCommand, parseReply, pingRedis, redisCommands} from '../../source/health/redis.js';
 import {parseServiceUrl} from '../../source/railway/parse-url.js';
 import {freePort} from '../../source/sandbox/server.js';
-import {startRedis, type RedisServer} from './redis-server.js';
-import {startSilentServer, type SilentServer} from './silent-server.js';
+import {startRedis, type RedisServer} from '../helpers/redis-server.js';
+import {startSilentServer, type SilentServer} from '../helpers/silent-server.js';
 
 const PASSWORD = "Rd-'pw\\x9";
 const encoded = encodeURIComponent(PASSWORD);

@@ -3,7 +3,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {isPermissionError, scanLogForPermissionErrors} from '../../source/monitor/log-scan.js';
-import {SERVER_LOG} from './server-log.js';
+import {SERVER_LOG} from '../helpers/server-log.js';
 
 let dir: string;
 let logFile: string;

@@ -8,7 +8,7 @@ import {runMonitor} from '../../source/monitor/run-monitor.js';
 import {formatMonitorReport} from '../../source/monitor/format-report.js';
 import {FAILED_STATEMENTS_NOTE} from '../../source/monitor/statements.js';
 import type {BaselineResult} from '../../source/baseline/result.js';
-import {SERVER_LOG} from './server-log.js';
+import {SERVER_LOG} from '../helpers/server-log.js';
 
 const SECRET_URL = 'redis://default:monitor-s3cret@redis.railway.internal:6379';
 

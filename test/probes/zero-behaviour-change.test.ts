@@ -13,7 +13,7 @@ import {parse, stringify} from 'yaml';
 import pg from 'pg';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {runCli, tempDir, journalEvents, subsetPlan} from '../helpers/cli.js';
-import {startRedis, type RedisServer} from '../health/redis-server.js';
+import {startRedis, type RedisServer} from '../helpers/redis-server.js';
 import {applySqlFiles, PREREQUISITES} from '../../source/sandbox/prepare.js';
 
 type State = {status: string; items: Record<string, {status: string; error?: string; matrixRow?: string}>; data: Record<string, unknown>};

@@ -3,7 +3,7 @@ import pg from 'pg';
 import {registerRailwayDatabases} from '../../source/railway/register.js';
 import {UserError} from '../../source/errors.js';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applySql, MIGRATIONS_006, resetPlaceholders} from './apply-006.js';
+import {applySql, MIGRATIONS_006, resetPlaceholders} from '../helpers/apply-006.js';
 
 // A quote, a backslash and SQL in the passwords: registration must store them verbatim, never run them.
 const REDIS_PASSWORD = "r'e\\d'); DROP TABLE platform.projects; --";

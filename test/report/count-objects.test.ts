@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {countCreatedObjects} from '../../source/report/count-objects.js';
 import type {ObjectCounts} from '../../source/report/types.js';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applySql, MIGRATIONS_006} from '../railway/apply-006.js';
+import {applySql, MIGRATIONS_006} from '../helpers/apply-006.js';
 
 let db: TestDatabase;
 let before: ObjectCounts;

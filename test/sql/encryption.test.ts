@@ -4,7 +4,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFiles, withSession} from './sql-helpers.js';
+import {applyFiles, withSession} from '../helpers/sql.js';
 
 let db: TestDatabase;
 let projectA: string;

@@ -5,7 +5,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFiles, countTags, MIGRATIONS, PLATFORM_TABLES, withSession, type Applied} from './sql-helpers.js';
+import {applyFiles, countTags, MIGRATIONS, PLATFORM_TABLES, withSession, type Applied} from '../helpers/sql.js';
 
 let db: TestDatabase;
 let step1: Applied;
@@ -171,13 +171,20 @@ describe('Step 3: 006_register_railway_databases.sql', () => {
 });
 
 describe('after the runbook registers the real connection strings (with parameters)', () => {
+	// A database of its own: registering must not reach Step 3's placeholder tests, whatever order they run in.
+	let db: TestDatabase;
 	beforeAll(async () => {
+		db = await freshDatabase('sql_m006_registered');
+		await applyFiles(db.target, MIGRATIONS);
 		for (const [name, url] of [['Railway MongoDB', MONGO_URL], ['Railway Redis', REDIS_URL]] as const) {
 			await db.query(
 				`UPDATE platform.databases SET connection_string = $1, status = 'active' WHERE project_id = (SELECT id FROM platform.projects WHERE ref = 'blackwhale-prod') AND name = $2`,
 				[url, name],
 			);
 		}
+	});
+	afterAll(async () => {
+		await db.drop();
 	});
 
 	test('the plan’s is_encrypted query shows t for both', async () => {

@@ -6,7 +6,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFile, applyFiles, MIGRATIONS, PENDING_007, PLATFORM_TABLES, ROLLBACK_RLS, schemaDump, withSession, applyAndObserve} from './sql-helpers.js';
+import {applyFile, applyFiles, MIGRATIONS, PENDING_007, PLATFORM_TABLES, ROLLBACK_RLS, schemaDump, withSession, applyAndObserve} from '../helpers/sql.js';
 
 let db: TestDatabase;
 let before007: string;
@@ -42,9 +42,16 @@ describe('007 guard', () => {
 });
 
 describe('007 allowed, for runbook_app', () => {
+	// A database of its own: applying 007 must not reach the guard's tests, whatever order they run in.
+	let db: TestDatabase;
 	beforeAll(async () => {
+		db = await freshDatabase('sql_m007_allowed');
+		await applyFiles(db.target, MIGRATIONS);
 		const result = await applyFile(db.target, PENDING_007, {settings: ALLOW});
 		if (result.exitCode !== 0) throw new Error(result.stderr.join('\n'));
+	});
+	afterAll(async () => {
+		await db.drop();
 	});
 
 	test('every platform table keeps RLS and has at least one policy', async () => {

@@ -8,7 +8,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFile, applyFiles, MIGRATIONS, PENDING_008, schemaDump, withSession, applyAndObserve} from './sql-helpers.js';
+import {applyFile, applyFiles, MIGRATIONS, PENDING_008, rolledBack, schemaDump, withSession, applyAndObserve} from '../helpers/sql.js';
 
 let db: TestDatabase;
 let schemaBefore: string;
@@ -18,10 +18,16 @@ const REDIS_URL = 'redis://default:h4rden-me@redis.railway.internal:6379/0';
 const ALLOW = {'app.allow_hardening_008': 'on', 'app.hardening_008_app_role': 'runbook_app'};
 const ROWS = `SELECT name, connection_string, password, encode(connection_string_encrypted, 'hex') AS ciphertext, key_version FROM platform.databases ORDER BY name`;
 
+/** 001–006 with the Redis row registered, as the window leaves it. */
+async function migrated(prefix: string): Promise<TestDatabase> {
+	const fresh = await freshDatabase(prefix);
+	await applyFiles(fresh.target, MIGRATIONS);
+	await fresh.query(`UPDATE platform.databases SET connection_string = $1, password = 'h4rden-me', status = 'active' WHERE name = 'Railway Redis'`, [REDIS_URL]);
+	return fresh;
+}
+
 beforeAll(async () => {
-	db = await freshDatabase('sql_m008');
-	await applyFiles(db.target, MIGRATIONS);
-	await db.query(`UPDATE platform.databases SET connection_string = $1, password = 'h4rden-me', status = 'active' WHERE name = 'Railway Redis'`, [REDIS_URL]);
+	db = await migrated('sql_m008');
 	schemaBefore = await schemaDump(db.target);
 	rowsBefore = await db.query(ROWS);
 });
@@ -66,10 +72,16 @@ describe('008 guard', () => {
 });
 
 describe('008 allowed, after the application change (runbook_app may decrypt)', () => {
+	// A database of its own: applying 008 must not reach the guard's tests, whatever order they run in.
+	let db: TestDatabase;
 	beforeAll(async () => {
+		db = await migrated('sql_m008_allowed');
 		await db.query('GRANT EXECUTE ON FUNCTION platform.decrypt_database_connection_string(uuid) TO runbook_app');
 		const result = await applyFile(db.target, PENDING_008, {settings: ALLOW});
 		if (result.exitCode !== 0) throw new Error(result.stderr.join('\n'));
+	});
+	afterAll(async () => {
+		await db.drop();
 	});
 
 	test('no plaintext is left: connection_string is NULL in every row and the password column is gone', async () => {
@@ -90,8 +102,11 @@ describe('008 allowed, after the application change (runbook_app may decrypt)', 
 
 	test('a connection string written afterwards is stored only encrypted', async () => {
 		const other = 'redis://default:n3w-secret@redis.railway.internal:6379/1';
-		await db.query(`UPDATE platform.databases SET connection_string = $1 WHERE name = 'Railway Redis'`, [other]);
-		const rows = await db.query(`SELECT connection_string, platform.decrypt_database_connection_string(id) AS url FROM platform.databases WHERE name = 'Railway Redis'`);
+		// Rolled back: the Redis row stays as the other tests read it.
+		const rows = await rolledBack(db.target, async (client) => {
+			await client.query(`UPDATE platform.databases SET connection_string = $1 WHERE name = 'Railway Redis'`, [other]);
+			return (await client.query(`SELECT connection_string, platform.decrypt_database_connection_string(id) AS url FROM platform.databases WHERE name = 'Railway Redis'`)).rows;
+		});
 		expect(rows).toEqual([{connection_string: null, url: other}]);
 	});
 

@@ -10,8 +10,8 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {applySqlFiles, PREREQUISITES} from '../../source/sandbox/prepare.js';
-import {PLATFORM_TABLES} from './sql-helpers.js';
-import {CUSTOMER_FUNCTIONS, CUSTOMER_TABLES, CUSTOMER_VIEWS} from './customer-shape.js';
+import {PLATFORM_TABLES, rolledBack} from '../helpers/sql.js';
+import {CUSTOMER_FUNCTIONS, CUSTOMER_TABLES, CUSTOMER_VIEWS} from '../helpers/customer-shape.js';
 
 let db: TestDatabase;
 let bare: TestDatabase;
@@ -61,29 +61,33 @@ describe('001–005 on an empty database', () => {
 	});
 
 	test('the triggers keep updated_at and a session’s last_activity_at current', async () => {
-		await bare.query(`UPDATE platform.organizations SET updated_at = '2020-01-01' WHERE slug = 'lancio'`);
-		await bare.query(`INSERT INTO platform.users (email) VALUES ('trigger-test@example.com')`);
-		await bare.query(`INSERT INTO platform.user_sessions (user_id, token, expires_at, last_activity_at)
-			SELECT id, 'trigger-test', now() + interval '1 hour', '2020-01-01' FROM platform.users WHERE email = 'trigger-test@example.com'`);
-		await bare.query(`UPDATE platform.user_sessions SET user_agent = 'test' WHERE token = 'trigger-test'`);
-		const [row] = await bare.query<{organization: boolean; session: boolean}>(`SELECT
-			(SELECT updated_at > '2021-01-01' FROM platform.organizations WHERE slug = 'lancio') AS organization,
-			(SELECT last_activity_at > '2021-01-01' FROM platform.user_sessions WHERE token = 'trigger-test') AS session`);
+		// Rolled back: the other tests count users and sessions on this database.
+		const row = await rolledBack(bare.target, async (client) => {
+			await client.query(`UPDATE platform.organizations SET updated_at = '2020-01-01' WHERE slug = 'lancio'`);
+			await client.query(`INSERT INTO platform.users (email) VALUES ('trigger-test@example.com')`);
+			await client.query(`INSERT INTO platform.user_sessions (user_id, token, expires_at, last_activity_at)
+				SELECT id, 'trigger-test', now() + interval '1 hour', '2020-01-01' FROM platform.users WHERE email = 'trigger-test@example.com'`);
+			await client.query(`UPDATE platform.user_sessions SET user_agent = 'test' WHERE token = 'trigger-test'`);
+			return (await client.query(`SELECT
+				(SELECT updated_at > '2021-01-01' FROM platform.organizations WHERE slug = 'lancio') AS organization,
+				(SELECT last_activity_at > '2021-01-01' FROM platform.user_sessions WHERE token = 'trigger-test') AS session`)).rows[0];
+		});
 		expect(row).toEqual({organization: true, session: true});
-		await bare.query(`DELETE FROM platform.users WHERE email = 'trigger-test@example.com'`);
 	});
 
 	test('log_audit_event writes the columns audit_logs has and returns the new row’s uuid', async () => {
-		const [logged] = await bare.query<{id: string}>(
-			`SELECT platform.log_audit_event(NULL, 'project', (SELECT id::text FROM platform.projects WHERE ref = 'blackwhale-prod'), 'update', '{"name": "BlackWhale"}', '10.0.0.1', 'test') AS id`,
-		);
-		const [row] = await bare.query(
-			`SELECT a.event_type, a.resource_type, a.action, a.severity, o.slug AS organization_slug, a.metadata -> 'changes' AS changes
-			FROM platform.audit_logs a JOIN platform.organizations o ON o.id = a.organization_id WHERE a.id = $1`,
-			[logged!.id],
-		);
+		const row = await rolledBack(bare.target, async (client) => {
+			const {rows: [logged]} = await client.query<{id: string}>(
+				`SELECT platform.log_audit_event(NULL, 'project', (SELECT id::text FROM platform.projects WHERE ref = 'blackwhale-prod'), 'update', '{"name": "BlackWhale"}', '10.0.0.1', 'test') AS id`,
+			);
+			const {rows} = await client.query(
+				`SELECT a.event_type, a.resource_type, a.action, a.severity, o.slug AS organization_slug, a.metadata -> 'changes' AS changes
+				FROM platform.audit_logs a JOIN platform.organizations o ON o.id = a.organization_id WHERE a.id = $1`,
+				[logged!.id],
+			);
+			return rows[0];
+		});
 		expect(row).toEqual({event_type: 'project.update', resource_type: 'project', action: 'update', severity: 'info', organization_slug: 'lancio', changes: {name: 'BlackWhale'}});
-		await bare.query(`DELETE FROM platform.audit_logs`);
 	});
 
 	test('create organization lancio with the single project BlackWhale (blackwhale-prod), 4 billing plans, and no users, members or sessions', async () => {

@@ -5,7 +5,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
-import {applyFile, applyFiles, MIGRATIONS, ROLLBACK_RLS, ROLLBACK_TABLE, schemaDump, type Applied} from './sql-helpers.js';
+import {applyFile, applyFiles, MIGRATIONS, ROLLBACK_RLS, ROLLBACK_TABLE, schemaDump, type Applied} from '../helpers/sql.js';
 
 let db: TestDatabase;
 let before: string;

@@ -2,8 +2,8 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
 import type {RunState} from '../../source/state/types.js';
-import {RecordingController, T_START, at, passed, runState} from './fixtures.js';
-import {frame, waitForText} from './ink-helpers.js';
+import {RecordingController, T_START, at, passed, runState} from '../helpers/ui-fixtures.js';
+import {frame, waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 

@@ -4,8 +4,8 @@ import {App} from '../../source/ui/App.js';
 import type {DbActivity} from '../../source/db/activity.js';
 import {dbLines} from '../../source/ui/db-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';
-import {RecordingController, T_START, at, runState} from './fixtures.js';
-import {waitForText} from './ink-helpers.js';
+import {RecordingController, T_START, at, runState} from '../helpers/ui-fixtures.js';
+import {waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 

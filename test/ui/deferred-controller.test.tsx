@@ -8,8 +8,8 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
 import {createDeferredController} from '../../source/ui/deferred-controller.js';
-import {RecordingController, T_START, at, passed, runState, testPlan} from './fixtures.js';
-import {keys, waitForText} from './ink-helpers.js';
+import {RecordingController, T_START, at, passed, runState, testPlan} from '../helpers/ui-fixtures.js';
+import {keys, waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 

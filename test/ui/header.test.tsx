@@ -1,10 +1,10 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
-import {RecordingController, T_START, at, passed, runState, testPlan} from './fixtures.js';
+import {RecordingController, T_START, at, passed, runState, testPlan} from '../helpers/ui-fixtures.js';
 import type {WatchSource} from '../../source/ui/watch-source.js';
 import type {RunState} from '../../source/state/types.js';
-import {frame, waitForText} from './ink-helpers.js';
+import {frame, waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 

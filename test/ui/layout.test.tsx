@@ -3,8 +3,8 @@ import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
 import type {DbActivity} from '../../source/db/activity.js';
 import type {RunState} from '../../source/state/types.js';
-import {RecordingController, T_START, at, gateWaiting, passed, runState} from './fixtures.js';
-import {frame, waitFor, waitForText} from './ink-helpers.js';
+import {RecordingController, T_START, at, gateWaiting, passed, runState} from '../helpers/ui-fixtures.js';
+import {frame, waitFor, waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 

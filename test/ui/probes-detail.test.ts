@@ -5,7 +5,7 @@ import {ACTION_NAMES} from '../../source/plan/actions.js';
 import {detailLines} from '../../source/ui/detail-lines.js';
 import {glyphsFor} from '../../source/ui/glyphs.js';
 import {PLAN} from '../helpers/cli.js';
-import {runState, at, passed} from './fixtures.js';
+import {runState, at, passed} from '../helpers/ui-fixtures.js';
 import type {ProbeStageRun} from '../../source/probes/types.js';
 
 const plan = loadPlan(PLAN, {actions: ACTION_NAMES});

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
-import {RecordingController, T_START, at, runState} from './fixtures.js';
-import {frame, keys, type, waitForText} from './ink-helpers.js';
+import {RecordingController, T_START, at, runState} from '../helpers/ui-fixtures.js';
+import {frame, keys, type, waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 

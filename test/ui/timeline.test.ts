@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {formatTOffset, parseOffsetMs, runProgress, tClock, timelineRows, timelineT0} from '../../source/state/timeline.js';
-import {T_START, at, passed, runState, testPlan} from './fixtures.js';
+import {T_START, at, passed, runState, testPlan} from '../helpers/ui-fixtures.js';
 
 const {plan} = testPlan();
 

@@ -7,8 +7,8 @@ import {App} from '../../source/ui/App.js';
 import {StateStore} from '../../source/state/store.js';
 import {createWatchSource, type WatchSource} from '../../source/ui/watch-source.js';
 import type {RunSnapshot} from '../../source/ui/run-snapshot.js';
-import {T_START, testPlan} from './fixtures.js';
-import {frame, keys, waitFor, waitForText} from './ink-helpers.js';
+import {T_START, testPlan} from '../helpers/ui-fixtures.js';
+import {frame, keys, waitFor, waitForText} from '../helpers/ink.js';
 
 const plan = testPlan();
 let dir: string;

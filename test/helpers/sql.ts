@@ -86,7 +86,7 @@ export function countTags(lines: readonly string[]): Record<string, number> {
  * `\restrict` / `\unrestrict` key lines of recent pg_dump releases (15.14+)
  * differ on every run and are dropped.
  */
-import {schemaDump} from '../helpers/db.js';
+import {schemaDump} from './db.js';
 
 export {schemaDump};
 
@@ -99,6 +99,18 @@ export async function brokenCopy(file: string): Promise<{path: string; cleanup: 
 	return {path: copy, cleanup: () => rm(dir, {recursive: true, force: true})};
 }
 
+
+/** Runs `work` in a transaction that is rolled back afterwards, pass or fail: what it writes never reaches another test. */
+export async function rolledBack<T>(target: Target, work: (client: pg.Client) => Promise<T>): Promise<T> {
+	return withSession(target, async (client) => {
+		await client.query('BEGIN');
+		try {
+			return await work(client);
+		} finally {
+			await client.query('ROLLBACK');
+		}
+	});
+}
 
 /** Runs `work` on one dedicated client (for session settings and SET ROLE), then closes it. */
 export async function withSession<T>(target: Target, work: (client: pg.Client) => Promise<T>): Promise<T> {
