@@ -64,9 +64,9 @@ export function headerLines(input: HeaderInput): PaneLine[] {
 		`elapsed ${elapsed === undefined ? '-' : formatElapsed(elapsed)}`,
 		`${state.status}${state.statusMessage && state.status !== 'running' ? `: ${state.statusMessage}` : ''}`,
 	];
-	// What the run made that holds data (the pre-restore copy) stays in sight until the operator says so.
+	// What the run made that holds data (the pre-restore copy) stays in sight until the operator says so: before the status, whose message can be long.
 	const kept = openResources(state).filter((r) => r.holdsData);
-	if (kept.length > 0) parts.push(`KEPT ${kept.map((r) => `${r.name}${r.bytes === undefined ? '' : ` (${humanBytes(r.bytes)})`}`).join(', ')}: runbook cleanup`);
+	if (kept.length > 0) parts.splice(parts.length - 1, 0, `KEPT ${kept.map((r) => `${r.name}${r.bytes === undefined ? '' : ` (${humanBytes(r.bytes)})`}`).join(', ')}: runbook cleanup`);
 	const behind = (clock.scheduleDeltaMs ?? 0) >= 60_000;
 	const statusTone = state.status === 'completed' ? 'ok' : state.status === 'running' ? (behind ? 'attention' : 'plain') : 'bad';
 	return [

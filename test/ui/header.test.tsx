@@ -36,6 +36,14 @@ describe('header', () => {
 		expect(lines[1]).toBe('T-18m (T0 planned) 2m behind · progress 2/6 · elapsed 12:00 · running');
 	});
 
+	it('keeps what holds data in sight (the pre-restore copy, with its size) ahead of a long status message', async () => {
+		const copy = {id: 'r1', runId: 'run', kind: 'database' as const, name: 'prod_pre_restore_20261201t020000_1a2b3c4d_9f0e', purpose: 'rollback level 3: pre-restore copy', holdsData: true, bytes: 12_900_000, registeredAt: at(5), status: 'open' as const};
+		const state = runState({status: 'rolled-back', statusMessage: 'Rollback level 3 (Rollback Step 3 — Restore from the backup (last resort)) completed and verified.', resources: {r1: copy}});
+		const rendered = render(<App controller={new RecordingController(state)} columns={170} rows={24} now={now} />);
+		const text = await waitForText(rendered, 'KEPT prod_pre_restore_');
+		expect(text.split('\n')[1]).toContain('KEPT prod_pre_restore_20261201t020000_1a2b3c4d_9f0e (12.3 MiB): runbook cleanup · rolled-back');
+	});
+
 	describe('keeps the target and its source whole at any width', () => {
 		const realTitle = 'Database Migration 006 — multi-database support, RLS foundation, Railway registration';
 		const target = 'migrator@db-primary.prod.example.com:5432/platform';
