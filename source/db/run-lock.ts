@@ -29,7 +29,7 @@ export async function acquireRunLock(target: Target, planId: string): Promise<Ru
 		const holder = await client.query<{pid: number; application_name: string; client_addr: string | null; backend_start: Date; usename: string}>(
 			`SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start, a.usename
 			   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.objsubid = 2`,
+			  WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.objsubid = 2`,
 			[RUN_LOCK_CLASS >>> 0, key >>> 0],
 		);
 		await client.end().catch(() => undefined);
