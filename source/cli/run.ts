@@ -150,11 +150,14 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	const fresh = options.fresh || (isSandbox && !options.resume && !rollback);
 	const stateRoot = options.stateDir ? path.join(options.stateDir, '.sandbox') : defaultStateRoot();
 	const stateDir = stateDirForRun(options, plan.plan.id, named?.display ?? 'sandbox');
-	const previous = existsSync(stateDir) ? loadState(stateDir).state : undefined;
+	// Read once: what an earlier run left, and where this run's events will begin in the journal.
+	let before = existsSync(stateDir) ? loadState(stateDir) : undefined;
+	let previous = before?.state;
 	if (previous && previous.lastSeq > 0 && !options.resume && !rollback) {
 		if (fresh) {
 			if (!isSandbox) await refuseToLoseResources(previous, stateDir, options.yes);
 			const archived = StateStore.archive(stateDir);
+			before = previous = undefined;
 			if (archived && !isSandbox) log(`the previous run's state was archived to ${archived}`);
 		} else {
 			const prior = previous;
@@ -229,8 +232,8 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	let exitCode = 1;
 	try {
 		const settings = buildSettings(options, resolved, stateDir);
-		// Where this run's events begin in the journal: the renderers show them all, run-started included.
-		const before = existsSync(stateDir) ? loadState(stateDir) : undefined;
+		// Where this run's events begin in the journal (the renderers show them all, run-started included):
+		// nothing has written it since it was read above (an archived state starts a new journal).
 		const startSeq = before?.state.lastSeq ?? 0;
 		const controller = await startRun({
 			plan,

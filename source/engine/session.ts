@@ -36,14 +36,19 @@ export type SessionOptions = {
 /** Takes the run lock, connects, prepares the ledger and starts the poller; on a failure, releases what it took. */
 export async function openSession(options: SessionOptions): Promise<Session> {
 	const {target, planId} = options;
+	// The lock's connection and the working one are made at once (one handshake's wait, not two);
+	// whichever fails, the other is given back, and the lock's refusal is the error that counts.
 	const open = async (): Promise<{lock: RunLock; client: pg.Client}> => {
-		const lock = await acquireRunLock(target, planId);
-		try {
-			return {lock, client: await connect(target, `runbook:${planId}:work`)};
-		} catch (error) {
-			await lock.release();
-			throw error;
+		const [locked, connected] = await Promise.allSettled([acquireRunLock(target, planId), connect(target, `runbook:${planId}:work`)]);
+		if (locked.status === 'rejected') {
+			if (connected.status === 'fulfilled') await connected.value.end().catch(() => undefined);
+			throw locked.reason;
 		}
+		if (connected.status === 'rejected') {
+			await locked.value.release();
+			throw connected.reason;
+		}
+		return {lock: locked.value, client: connected.value};
 	};
 	let {lock, client} = await open();
 	try {
