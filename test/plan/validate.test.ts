@@ -10,6 +10,18 @@ function lineOf(text: string, needle: string): number {
 	return text.slice(0, index).split('\n').length;
 }
 
+
+/** Validates the real plan with `edits` applied (each [from, to]); the plan's text, its file, and stderr's problem lines. */
+async function validateEdited(name: string, edits: ReadonlyArray<readonly [string, string]>) {
+	let text = readFileSync(PLAN, 'utf8').replace('sqlDir: ../sql', `sqlDir: ${path.join(ROOT, 'sql')}`);
+	for (const [from, to] of edits) text = text.replace(from, to);
+	const file = path.join(tempDir('validate'), name);
+	writeFileSync(file, text);
+	const result = await runCli(['validate', file]);
+	const lines = result.stderr.trim().split('\n');
+	return {text, file, result, header: lines[0], problems: lines.slice(1)};
+}
+
 describe('runbook validate', () => {
 	it('accepts the real plan', async () => {
 		const result = await runCli(['validate', PLAN]);
@@ -18,18 +30,14 @@ describe('runbook validate', () => {
 	});
 
 	it('names all three mistakes of a broken plan with their lines and fields', async () => {
-		let text = readFileSync(PLAN, 'utf8').replace('sqlDir: ../sql', `sqlDir: ${path.join(ROOT, 'sql')}`);
-		text = text.replace('        kind: manual\n        title: Engineering team and stakeholders notified', '        kind: manaul\n        title: Engineering team and stakeholders notified');
-		text = text.replace("        items: [step1.apply, step2.apply, step3.apply]\n        covers: [67]", "        items: [step1.apply, step2.aply, step3.apply]\n        covers: [67]");
-		text = text.replace('  - {id: t25-app, at: +25m, activity', '  - {id: t25-app, at: soon, activity');
-		const dir = tempDir('validate');
-		const file = path.join(dir, 'broken.yaml');
-		writeFileSync(file, text);
-		const result = await runCli(['validate', file]);
+		const {text, file, result, header, problems} = await validateEdited('broken.yaml', [
+			['        kind: manual\n        title: Engineering team and stakeholders notified', '        kind: manaul\n        title: Engineering team and stakeholders notified'],
+			["        items: [step1.apply, step2.apply, step3.apply]\n        covers: [67]", "        items: [step1.apply, step2.aply, step3.apply]\n        covers: [67]"],
+			['  - {id: t25-app, at: +25m, activity', '  - {id: t25-app, at: soon, activity'],
+		]);
 		expect(result.exitCode).toBe(2);
-		const lines = result.stderr.trim().split('\n');
-		expect(lines[0]).toBe(`${file}: 3 problems`);
-		expect(lines.slice(1)).toEqual([
+		expect(header).toBe(`${file}: 3 problems`);
+		expect(problems).toEqual([
 			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'at: soon')}: timeline\\[11\\]\\.at: a duration`)),
 			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'kind: manaul')}: phases\\[0\\]\\.items\\[1\\]\\.kind: `)),
 			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'step2.aply')}: phases\\[\\d+\\]\\.items\\[0\\]\\.items\\[1\\]: refers to \`step2\\.aply\`, which is not an item of this plan`)),
@@ -37,18 +45,14 @@ describe('runbook validate', () => {
 	});
 
 	it('rejects an action\'s bad `with:` at its line: a wrong type, an unknown field, a missing field', async () => {
-		let text = readFileSync(PLAN, 'utf8').replace('sqlDir: ../sql', `sqlDir: ${path.join(ROOT, 'sql')}`);
-		text = text.replace('with: {maxSeconds: 60}', 'with: {maxSeconds: sixty}');
-		text = text.replace('with: {attempts: 5, maxMs: 2000}', 'with: {attempts: 5, maxMS: 2000}');
-		text = text.replace('with: {check: variable, name: REDIS_URL}', 'with: {check: variable}');
-		const dir = tempDir('validate');
-		const file = path.join(dir, 'bad-with.yaml');
-		writeFileSync(file, text);
-		const result = await runCli(['validate', file]);
+		const {text, file, result, header, problems} = await validateEdited('bad-with.yaml', [
+			['with: {maxSeconds: 60}', 'with: {maxSeconds: sixty}'],
+			['with: {attempts: 5, maxMs: 2000}', 'with: {attempts: 5, maxMS: 2000}'],
+			['with: {check: variable, name: REDIS_URL}', 'with: {check: variable}'],
+		]);
 		expect(result.exitCode).toBe(2);
-		const lines = result.stderr.trim().split('\n');
-		expect(lines[0]).toBe(`${file}: 3 problems`);
-		expect(lines.slice(1)).toEqual([
+		expect(header).toBe(`${file}: 3 problems`);
+		expect(problems).toEqual([
 			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'with: {check: variable}')}: phases\\[\\d+\\]\\.items\\[\\d+\\]\\.with\\.name: check: variable needs the variable's \`name\``)),
 			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'maxSeconds: sixty')}: phases\\[\\d+\\]\\.items\\[\\d+\\]\\.with\\.maxSeconds: .*number`)),
 			expect.stringMatching(new RegExp(`^${file}:${lineOf(text, 'maxMS: 2000')}: phases\\[\\d+\\]\\.items\\[\\d+\\]\\.with: unknown field.*maxMS`)),
