@@ -9,29 +9,20 @@
  * actions it returns.
  */
 import {useEffect, useMemo, useRef, useState} from 'react';
-import {Box, Text, useApp, useInput, type Key} from 'ink';
-import {isSkippable, rollbackConfirmWord} from '../plan/rules.js';
+import {Box, useApp, useInput, type Key} from 'ink';
+import {rollbackConfirmWord} from '../plan/rules.js';
 import type {Controller} from '../engine/controller.js';
-import type {RunState} from '../state/types.js';
 import type {WatchSource} from './watch-source.js';
+import type {Tone} from './pane-line.js';
 import {glyphsFor} from './glyphs.js';
 import {StyleContext} from './style-context.js';
 import {useRunSnapshot} from './use-run-snapshot.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {useNow} from './use-now.js';
-import {computeLayout} from './layout.js';
 import {checklistEntries} from './checklist-entries.js';
-import {checklistLines} from './checklist-lines.js';
-import {detailLines} from './detail-lines.js';
-import {dbLines} from './db-lines.js';
-import {timelineLines} from './timeline-lines.js';
-import {headerLines} from './header-lines.js';
-import {helpLines} from './help-lines.js';
-import {rollbackMenuLines} from './rollback-menu-lines.js';
-import {footerKeys} from './footer-keys.js';
 import {databaseName} from './database-name.js';
 import {promptLabel, type UiMode} from './ui-mode.js';
-import {line, type PaneLine, type Tone} from './pane-line.js';
+import {buildFrame, followedItem, type Flash} from './frame.js';
 import {Lines} from './Lines.js';
 import {TextPrompt} from './TextPrompt.js';
 import {actionableId, keyActions, type KeyAction, type KeyView} from './keymap.js';
@@ -54,10 +45,6 @@ export type AppProps = {
 	/** Coalesce state updates into at most one render per this many ms (default 80). */
 	readonly throttleMs?: number;
 };
-
-type Flash = {readonly text: string; readonly tone: Tone};
-
-const FINISHED: ReadonlySet<RunState['status']> = new Set(['completed', 'failed', 'stopped-at-gate', 'no-go', 'interrupted', 'quit', 'rolled-back']);
 
 export function App(props: AppProps) {
 	const {controller, watch} = props;
@@ -122,14 +109,7 @@ export function App(props: AppProps) {
 	}, [waitingKey]);
 
 	const entries = useMemo(() => checklistEntries(plan, state), [plan, state]);
-	const followId =
-		state.waiting?.itemId ??
-		state.currentItem ??
-		entries.find((entry) => {
-			const status = state.items[entry.item.id]?.status ?? 'pending';
-			return status !== 'passed' && status !== 'skipped';
-		})?.item.id ??
-		entries[entries.length - 1]?.item.id;
+	const followId = followedItem(entries, state);
 	const selectedId = pinned !== undefined && entries.some((entry) => entry.item.id === pinned) ? pinned : followId;
 	const selectedEntry = entries.find((entry) => entry.item.id === selectedId);
 	const selectedStatus = selectedId ? (state.items[selectedId]?.status ?? 'pending') : undefined;
@@ -228,77 +208,47 @@ export function App(props: AppProps) {
 	onKeyRef.current = onKey;
 	useInput((input, key) => onKeyRef.current(input, key));
 
-	const layout = computeLayout(size.columns, size.rows, plan.plan.timeline.length);
-	const targetSource = controller?.targetSource ?? state.targetSource;
-	const header = headerLines({plan, state, target, ...(targetSource ? {targetSource} : {}), now, width: layout.width, glyphs, watch: isWatch});
-	const rule = line(glyphs.rule.repeat(layout.width), 'muted');
-
-	let body: PaneLine[] | undefined;
-	if (mode.kind === 'help') body = helpLines(isWatch, layout.width);
-	if (mode.kind === 'rollback-menu') {
-		body = rollbackMenuLines({plan, highlightRow: failedRow(), selectedLevel: mode.selectedLevel, databaseName: dbName, width: layout.width, height: layout.bodyHeight, glyphs});
-	}
-	const checklist = checklistLines({entries, state, selectedId, width: layout.checklistWidth, height: layout.checklistHeight, glyphs, now});
-	const detail = detailLines({plan, entry: selectedEntry, state, width: layout.detailWidth, height: layout.detailHeight, glyphs, now});
-	const db = dbLines({activity, width: layout.dbWidth, height: layout.dbHeight, glyphs});
-	const timeline = timelineLines({plan: plan.plan, state, now, width: layout.timelineWidth, height: layout.timelineHeight, glyphs});
-
-	const separator = (height: number) => <Lines lines={Array.from({length: height}, () => line(glyphs.vertical, 'muted'))} width={1} height={height} />;
-	const waitingItem = state.waiting ? plan.byId.get(state.waiting.itemId)?.item : undefined;
-	const keys = footerKeys(state, {watch: isWatch, ...(selectedStatus === undefined ? {} : {selectedStatus}), finished: finished || FINISHED.has(state.status), ...(waitingItem ? {waitingSkippable: isSkippable(waitingItem)} : {})});
-
-	let footer;
-	if (mode.kind === 'prompt') {
-		footer = (
+	const frame = buildFrame({
+		plan,
+		state,
+		activity,
+		target,
+		targetSource: controller?.targetSource ?? state.targetSource,
+		now,
+		columns: size.columns,
+		rows: size.rows,
+		glyphs,
+		watch: isWatch,
+		mode,
+		entries,
+		selectedId,
+		selectedStatus,
+		flash,
+		finished,
+		failedRow: mode.kind === 'rollback-menu' ? failedRow() : undefined,
+		databaseName: dbName,
+	});
+	const {layout} = frame;
+	const footer =
+		frame.footer === undefined && mode.kind === 'prompt' ? (
 			<TextPrompt label={promptLabel(mode.prompt)} value={promptView.value} {...(promptView.error === undefined ? {} : {error: promptView.error})} width={layout.width} />
+		) : (
+			<Lines lines={frame.footer ?? []} width={layout.width} height={2} />
 		);
-	} else {
-		const first: PaneLine =
-			mode.kind === 'quit-confirm'
-				? line('Quit now? The state is kept and `runbook --resume` continues. y = quit, any other key = stay', 'attention', {bold: true})
-				: flash
-					? line(flash.text, flash.tone)
-					: state.waiting && !isWatch
-						? line(`Waiting: ${state.waiting.prompt}`, 'attention', {bold: true})
-						: line(state.statusMessage && state.status !== 'running' ? state.statusMessage : '', 'muted');
-		footer = <Lines lines={[first, line(keys, 'muted')]} width={layout.width} height={2} />;
-	}
 
 	return (
 		<StyleContext.Provider value={style}>
 			<Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
-				<Lines lines={[...header, rule]} width={layout.width} height={layout.headerHeight} />
-				{body ? (
-					<Lines lines={body} width={layout.width} height={layout.bodyHeight + (layout.kind === 'wide' ? 0 : layout.dbHeight + layout.timelineHeight + 1)} />
-				) : layout.kind === 'narrow' ? (
-					<>
-						<Lines lines={checklist} width={layout.checklistWidth} height={layout.checklistHeight} />
-						<Lines lines={detail} width={layout.detailWidth} height={layout.detailHeight} />
-					</>
-				) : (
-					<Box flexDirection="row" height={layout.bodyHeight} flexShrink={0}>
-						<Lines lines={checklist} width={layout.checklistWidth} height={layout.bodyHeight} />
-						{separator(layout.bodyHeight)}
-						<Box width={1} flexShrink={0}>
-							<Text> </Text>
+				{frame.blocks.map((block, index) =>
+					block.kind === 'cell' ? (
+						<Lines key={index} lines={block.cell.lines} width={block.cell.width} height={block.cell.height} />
+					) : (
+						<Box key={index} flexDirection="row" height={block.height} flexShrink={0}>
+							{block.cells.map((c, i) => (
+								<Lines key={i} lines={c.lines} width={c.width} height={c.height} />
+							))}
 						</Box>
-						<Lines lines={detail} width={layout.detailWidth} height={layout.bodyHeight} />
-					</Box>
-				)}
-				{layout.kind === 'wide' ? (
-					<>
-						<Lines lines={[rule]} width={layout.width} height={1} />
-						<Box flexDirection="row" height={layout.dbHeight} flexShrink={0}>
-							<Lines lines={db} width={layout.dbWidth} height={layout.dbHeight} />
-							{separator(layout.dbHeight)}
-							<Box width={1} flexShrink={0}>
-								<Text> </Text>
-							</Box>
-							<Lines lines={timeline} width={layout.timelineWidth} height={layout.timelineHeight} />
-						</Box>
-					</>
-				) : body ? null : (
-					<Lines lines={[rule, ...db, ...Array.from({length: Math.max(0, layout.dbHeight - db.length)}, () => line('')), ...timeline]} width={layout.width} height={1 + layout.dbHeight + layout.timelineHeight} />
+					),
 				)}
 				{footer}
 			</Box>
