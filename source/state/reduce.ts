@@ -1,6 +1,6 @@
 /**
  * The run state is a fold of the journal: `reduce(state, event)` is pure, so
- * the conf snapshot is only a cache. A lost or corrupt snapshot is rebuilt by
+ * the snapshot is only a cache. A lost or corrupt snapshot is rebuilt by
  * replaying the journal, and `watch` renders from the same fold.
  *
  * One thing is not in the journal: an item attempt's output past its first

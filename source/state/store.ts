@@ -3,18 +3,18 @@
  *
  *   journal.jsonl   append-only, one event per line, fsync'd before the engine
  *                   moves on (the truth);
- *   state.json      a conf-backed snapshot of the fold of the journal (a cache
- *                   for `status`, `watch` and a fast resume), rewritten at most
- *                   every 250 ms and on close; it records the journal byte it
- *                   folds up to, and readers fold the rest.
+ *   state.json      a snapshot of the fold of the journal (a cache for
+ *                   `status`, `watch` and a fast resume), rewritten atomically
+ *                   (temp file, fsync, rename) at most every 250 ms and on
+ *                   close; it records the journal byte it folds up to, and
+ *                   readers fold the rest.
  *
  * A corrupt or truncated snapshot is detected and rebuilt from the journal; a
  * torn last journal line (a crash mid-write) is cut off and reported; a
  * corrupt line in the middle stops with its line number.
  */
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, truncateSync, writeSync, readdirSync} from 'node:fs';
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync, readdirSync} from 'node:fs';
 import path from 'node:path';
-import Conf from 'conf';
 import type {EngineEvent, EngineEventInput, RunState} from './types.js';
 import {reduce} from './reduce.js';
 import {JOURNAL, SNAPSHOT, loadState} from './read.js';
@@ -23,7 +23,7 @@ import {UserError} from '../errors.js';
 import {redact} from '../db/target.js';
 import {redactDeep} from '../db/redact-deep.js';
 
-// The readers (status, watch, resume) live in read.ts, which loads no writer (conf).
+// The readers (status, watch, resume) live in read.ts, which loads no writer.
 export {JOURNAL, SNAPSHOT, defaultStateRoot, loadState, readJournal, readState, stateDirFor, type JournalRead, type LoadedState} from './read.js';
 
 /** The longest the snapshot lags the journal in a live run (see saveSnapshot). */
@@ -44,7 +44,6 @@ export class StateStore {
 	readonly dir: string;
 	private state: RunState;
 	private fd: number;
-	private readonly conf: Conf<Record<string, unknown>>;
 	private readonly secrets: readonly string[];
 	private outputCounts = new Map<string, number>();
 	private readonly listeners = new Set<(event: EngineEvent, state: RunState) => void>();
@@ -54,12 +53,11 @@ export class StateStore {
 	private flushTimer: NodeJS.Timeout | undefined;
 	private snapshotTimer: NodeJS.Timeout | undefined;
 
-	private constructor(dir: string, state: RunState, fd: number, conf: Conf<Record<string, unknown>>, secrets: readonly string[], bytes: number) {
+	private constructor(dir: string, state: RunState, fd: number, secrets: readonly string[], bytes: number) {
 		this.bytes = bytes;
 		this.dir = dir;
 		this.state = state;
 		this.fd = fd;
-		this.conf = conf;
 		this.secrets = secrets;
 	}
 
@@ -76,7 +74,7 @@ export class StateStore {
 			throw new UserError(`The state directory ${dir} could not be created (${(error as NodeJS.ErrnoException).code}). Give a writable directory with --state-dir.`, {cause: error});
 		}
 		const journalFile = path.join(dir, JOURNAL);
-		const conf = openSnapshot(dir, options.onRepair);
+		setAsideCorruptSnapshot(dir, options.onRepair);
 		const loaded = loadState(dir);
 		if (loaded.tornTail !== undefined) {
 			truncateSync(journalFile, loaded.offset);
@@ -86,14 +84,14 @@ export class StateStore {
 		if (loaded.snapshotProblem && loaded.snapshotProblem !== 'missing' && fromJournal.lastSeq > 0) {
 			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was not usable (${loaded.snapshotProblem}); the state was rebuilt from the journal (seq ${fromJournal.lastSeq}).`);
 		}
-		conf.store = {...fromJournal, journalBytes: loaded.offset} as unknown as Record<string, unknown>;
+		writeSnapshot(dir, fromJournal, loaded.offset);
 		let fd: number;
 		try {
 			fd = openSync(journalFile, 'a', 0o600);
 		} catch (error) {
 			throw new UserError(`The journal ${journalFile} cannot be opened for writing (${(error as NodeJS.ErrnoException).code}). Check the permissions of ${dir}.`, {cause: error});
 		}
-		return new StateStore(dir, fromJournal, fd, conf, options.secrets, loaded.offset);
+		return new StateStore(dir, fromJournal, fd, options.secrets, loaded.offset);
 	}
 
 	get current(): RunState {
@@ -214,7 +212,7 @@ export class StateStore {
 	saveSnapshot(): void {
 		if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
 		this.snapshotTimer = undefined;
-		this.conf.store = {...this.state, journalBytes: this.bytes} as unknown as Record<string, unknown>;
+		writeSnapshot(this.dir, this.state, this.bytes);
 	}
 
 	close(): void {
@@ -242,25 +240,46 @@ export class StateStore {
 	}
 }
 
-function openSnapshot(dir: string, onRepair?: (message: string) => void): Conf<Record<string, unknown>> {
-	const make = () =>
-		new Conf<Record<string, unknown>>({
-			cwd: dir,
-			configName: 'state',
-			configFileMode: 0o600,
-			accessPropertiesByDotNotation: false,
-			clearInvalidConfig: false,
-		});
+/**
+ * A snapshot that is not JSON (torn by a crash, edited by hand) is moved aside
+ * and reported; the state is rebuilt from the journal and written anew.
+ */
+function setAsideCorruptSnapshot(dir: string, onRepair?: (message: string) => void): void {
+	const file = path.join(dir, SNAPSHOT);
+	let problem: string;
 	try {
-		return make();
+		JSON.parse(readFileSync(file, 'utf8'));
+		return;
 	} catch (error) {
-		const file = path.join(dir, SNAPSHOT);
-		const size = existsSync(file) ? statSync(file).size : 0;
-		const aside = `${file}.corrupt-${Date.now()}`;
-		renameSync(file, aside);
-		onRepair?.(
-			`The snapshot ${file} is corrupt or truncated (${size} bytes, ${(error as Error).message.split('\n')[0]}). It was moved to ${aside} and rebuilt from the journal, which is the record of what ran.`,
-		);
-		return make();
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+		problem = (error as Error).message.split('\n')[0]!;
+	}
+	const size = existsSync(file) ? statSync(file).size : 0;
+	const aside = `${file}.corrupt-${Date.now()}`;
+	renameSync(file, aside);
+	onRepair?.(`The snapshot ${file} is corrupt or truncated (${size} bytes, ${problem}). It was moved to ${aside} and rebuilt from the journal, which is the record of what ran.`);
+}
+
+/**
+ * Replaces the snapshot atomically: the whole state (and the journal byte it
+ * folds up to) into a temp file beside it, fsync'd, then renamed over it, so a
+ * reader or a crash sees the old snapshot or the new one, never a torn one.
+ */
+function writeSnapshot(dir: string, state: RunState, journalBytes: number): void {
+	const file = path.join(dir, SNAPSHOT);
+	const temp = `${file}.${process.pid}.tmp`;
+	const bytes = Buffer.from(JSON.stringify({...state, journalBytes}, undefined, '\t'));
+	try {
+		const fd = openSync(temp, 'w', 0o600);
+		try {
+			for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+			fsyncSync(fd);
+		} finally {
+			closeSync(fd);
+		}
+		renameSync(temp, file);
+	} catch (error) {
+		rmSync(temp, {force: true});
+		throw error;
 	}
 }
