@@ -5,7 +5,7 @@
  */
 import {existsSync} from 'node:fs';
 import {UserError} from '../errors.js';
-import {ACTION_NAMES} from '../plan/actions.js';
+import {ACTION_NAMES} from '../plan/action-names.js';
 import {loadPlanCached} from '../plan/cache.js';
 import type {LoadedPlan} from '../plan/loaded.js';
 import type {CliOptions} from './options.js';

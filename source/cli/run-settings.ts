@@ -11,7 +11,7 @@
  */
 import {existsSync, readFileSync, writeFileSync, renameSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
-import {z} from 'zod';
+import type {z as Zod} from 'zod';
 import {maskUrl} from '../db/target.js';
 import {UserError} from '../errors.js';
 import {SETTING_OPTIONS, parseDurationMs, withValues, type CliOptions} from './options.js';
@@ -28,17 +28,19 @@ export const RECORDED_OPTIONS = [...SETTING_OPTIONS, 'rehearsal', 'traffic-sampl
 type SettingName = (typeof RECORDED_OPTIONS)[number];
 type Value = string | boolean;
 
-const fileSchema = z.object({
-	schema: z.literal('runbook.settings'),
-	version: z.literal(1),
-	recordedAt: z.string(),
-	settings: z.record(z.string(), z.union([z.string(), z.boolean()])),
-	changes: z
-		.array(z.object({at: z.string(), name: z.string(), from: z.union([z.string(), z.boolean(), z.null()]), to: z.union([z.string(), z.boolean()])}))
-		.default([]),
-});
+/** The file's shape, built on the zod that readSettings loads (a resume; a new run writes the file without it). */
+const fileSchema = (z: typeof Zod) =>
+	z.object({
+		schema: z.literal('runbook.settings'),
+		version: z.literal(1),
+		recordedAt: z.string(),
+		settings: z.record(z.string(), z.union([z.string(), z.boolean()])),
+		changes: z
+			.array(z.object({at: z.string(), name: z.string(), from: z.union([z.string(), z.boolean(), z.null()]), to: z.union([z.string(), z.boolean()])}))
+			.default([]),
+	});
 
-export type SettingsFile = z.infer<typeof fileSchema>;
+export type SettingsFile = Zod.infer<ReturnType<typeof fileSchema>>;
 
 /** A URL without its password: recorded, shown and compared in this form only. */
 function withoutPassword(url: string): string {
@@ -105,10 +107,11 @@ export function effectiveSettings(options: CliOptions, stateDir: string): Record
 	return out;
 }
 
-export function readSettings(stateDir: string): SettingsFile | undefined {
+export async function readSettings(stateDir: string): Promise<SettingsFile | undefined> {
 	const file = path.join(stateDir, SETTINGS_FILE);
 	if (!existsSync(file)) return undefined;
-	const parsed = fileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+	const {z} = await import('zod');
+	const parsed = fileSchema(z).safeParse(JSON.parse(readFileSync(file, 'utf8')));
 	if (!parsed.success) throw new UserError(`${file} is not a settings file runbook wrote (${parsed.error.issues[0]?.message ?? 'bad shape'}). Move it away to resume with the flags given now.`);
 	return parsed.data;
 }

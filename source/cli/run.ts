@@ -114,11 +114,11 @@ export function buildSettings(options: CliOptions, resolved: ResolvedTarget, sta
 }
 
 /** --rehearsal FILE, else rehearsal.json kept in the state directory (`runbook rehearse --out <state dir>`), when there is one. */
-function loadRunRehearsal(options: CliOptions, stateDir: string, planId: string): {record: Rehearsal; file: string} | undefined {
+async function loadRunRehearsal(options: CliOptions, stateDir: string, planId: string): Promise<{record: Rehearsal; file: string} | undefined> {
 	const kept = path.join(stateDir, 'rehearsal.json');
 	const file = options.rehearsalFile ?? (existsSync(kept) ? kept : undefined);
 	if (!file) return undefined;
-	const record = loadRehearsal(file);
+	const record = await loadRehearsal(file);
 	if (record.planId !== planId) throw new UserError(`The rehearsal ${file} rehearsed the plan \`${record.planId}\`, not \`${planId}\`. Give the rehearsal of this plan (runbook rehearse --plan …), or leave --rehearsal out.`);
 	return {record, file};
 }
@@ -170,7 +170,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		log(`no earlier run in ${stateDir}: starting a new run`);
 	}
 	// The run's settings: recorded when it starts, reused (and guarded) when it is resumed.
-	const recorded = previous?.lastSeq && (options.resume || rollback) ? readSettings(stateDir) : undefined;
+	const recorded = previous?.lastSeq && (options.resume || rollback) ? await readSettings(stateDir) : undefined;
 	let settingsNote: string | undefined;
 	if (recorded) {
 		const resumed = resumeSettings(options, recorded);
@@ -193,7 +193,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		writeSettings(stateDir, newSettingsFile(options, stateDir));
 	}
 	// After the settings: a resumed run carries the rehearsal it started with (--rehearsal is recorded).
-	const rehearsal = loadRunRehearsal(options, stateDir, plan.plan.id);
+	const rehearsal = await loadRunRehearsal(options, stateDir, plan.plan.id);
 	if (rehearsal) log(`carrying the rehearsal ${rehearsal.file} (${rehearsal.record.createdAt}) into the run: rehearsed durations in the timeline, its schema fingerprint at the GO gate`);
 	// An interactive resume asks about what the stopped run left that holds data (the pre-restore copy), before the TUI starts.
 	const decisions = new Map<string, LeftoverDecision>();

@@ -237,7 +237,7 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 			return true;
 		}
 		if (item.kind === 'gate') return runGate(entry);
-		const missing = actionRequirement(item, settings);
+		const missing = await actionRequirement(item, settings);
 		if (item.kind === 'manual') return runByHand(entry, item.prompt);
 		if (item.kind === 'http' && !settings.appUrl) return runByHand(entry, `The application checks are not configured (--app-url / APP_BASE_URL). Check ${item.path} by hand: expect HTTP ${item.expectStatus}, then confirm.`);
 		if (missing) return runByHand(entry, `${item.title}: not configured (--${missing}). Do this check by hand, then confirm.`);

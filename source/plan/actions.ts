@@ -6,6 +6,9 @@
  * plan does not load the executors (pg, pg_dump, the HTTP checks).
  */
 import {z} from 'zod';
+import {ACTION_NAMES, isActionName, type ActionName} from './action-names.js';
+
+export {ACTION_NAMES, isActionName, type ActionName};
 
 /**
  * A `with:` with these fields and `requires`, which every action takes: the
@@ -59,15 +62,7 @@ export const ACTION_WITH = {
 	'write-report': none,
 	'notify': none,
 	'signoff': none,
-} as const;
+} as const satisfies Record<ActionName, z.ZodType>;
 
-
-export type ActionName = keyof typeof ACTION_WITH;
 /** The parsed `with:` of an action. */
 export type WithOf<A extends ActionName> = z.infer<(typeof ACTION_WITH)[A]>;
-
-export const ACTION_NAMES = Object.keys(ACTION_WITH) as readonly ActionName[];
-
-export function isActionName(name: string): name is ActionName {
-	return Object.hasOwn(ACTION_WITH, name);
-}

@@ -15,7 +15,7 @@ import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {journalEvents, runCli, spawnCli, subsetPlan, tempDir, waitFor} from '../helpers/cli.js';
 import {embeddedBuildDir} from '../../source/sandbox/platform.js';
 import {processAlive} from '../../source/engine/leftovers.js';
-import {rehearsalSchema} from '../../source/rehearsal/file.js';
+import {rehearsalSchema} from '../../source/rehearsal/schema.js';
 
 let db: TestDatabase;
 let dump: string;

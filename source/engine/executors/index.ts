@@ -17,7 +17,7 @@ import {runHttp} from './http.js';
 import {runBackupItem} from './backup.js';
 import {runBaselineItem} from './baseline.js';
 import {ACTIONS} from './actions.js';
-import {ACTION_NAMES, ACTION_WITH, isActionName, type ActionName} from '../../plan/actions.js';
+import {ACTION_NAMES, isActionName, type ActionName} from '../../plan/action-names.js';
 import {discardPartial} from '../../backup/dump.js';
 
 export {ACTION_NAMES};
@@ -43,18 +43,19 @@ const BY_KIND: {readonly [K in Exclude<ItemKind, 'gate' | 'action'>]: Executor<K
 	'manual': note,
 };
 
-/** The action's `with:`, parsed (defaults filled in), or why it does not parse. */
-function parseWith(item: ActionItem): {ok: true; name: ActionName; with: unknown} | {ok: false; error: string} {
+/** The action's `with:`, parsed (defaults filled in), or why it does not parse. The schemas (zod) load with the first action. */
+async function parseWith(item: ActionItem): Promise<{ok: true; name: ActionName; with: unknown} | {ok: false; error: string}> {
 	if (!isActionName(item.action)) return {ok: false, error: `The plan names an action \`${item.action}\` that this runbook does not know (known: ${ACTION_NAMES.join(', ')}).`};
+	const {ACTION_WITH} = await import('../../plan/actions.js');
 	const parsed = ACTION_WITH[item.action].safeParse(item.with ?? {});
 	if (!parsed.success) return {ok: false, error: `The \`with:\` of ${item.id} does not fit the action ${item.action}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'with'}: ${i.message}`).join('; ')}. Run \`runbook validate\` on the plan.`};
 	return {ok: true, name: item.action, with: parsed.data};
 }
 
 /** An action whose input is missing becomes a manual confirmation (e.g. app checks without --app-url). */
-export function actionRequirement(item: Item, settings: RunSettings): string | undefined {
+export async function actionRequirement(item: Item, settings: RunSettings): Promise<string | undefined> {
 	if (item.kind !== 'action') return undefined;
-	const parsed = parseWith(item);
+	const parsed = await parseWith(item);
 	const requires = parsed.ok ? (parsed.with as {requires?: string}).requires : undefined;
 	if (requires === undefined) return undefined;
 	const present = requires === 'app-url' ? settings.appUrl : settings.options[requires];
@@ -67,12 +68,12 @@ function extend<C extends object, E extends object>(ctx: C, extra: E): C & E {
 }
 
 /** Runs the context's item with the executor of its kind. */
-export function runItem(ctx: ExecContext): Promise<Outcome> {
+export async function runItem(ctx: ExecContext): Promise<Outcome> {
 	const item = ctx.item;
 	if (item.kind === 'gate') throw new Error('gates are decided by the item loop');
 	if (item.kind === 'action') {
-		const parsed = parseWith(item);
-		if (!parsed.ok) return Promise.resolve({ok: false, evidence: {actual: parsed.error}, error: parsed.error});
+		const parsed = await parseWith(item);
+		if (!parsed.ok) return {ok: false, evidence: {actual: parsed.error}, error: parsed.error};
 		// The name and the parsed value come from the same table entry: the one place their types meet.
 		const run = ACTIONS[parsed.name] as (c: ActionContext<unknown>) => Promise<Outcome>;
 		return run(extend(ctx as ExecContext<ActionItem>, {with: parsed.with}));
