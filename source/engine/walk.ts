@@ -56,6 +56,15 @@ type Timed = Outcome & {readonly startedAt: Date; readonly endedAt: Date};
 
 const STOPPED_BY_OPERATOR = 'Stopped by the operator; the state is kept: run again with --resume.';
 
+/**
+ * Items that only read (a query's check, the probes, each in a transaction
+ * that is rolled back) and that a resumed run simply runs again: their events
+ * are written at once but not fsync'd one by one (state/store.ts). The journal
+ * is fsync'd before anything that changes the database or the disk: the next
+ * migration's start, a resource's registration, an operator's answer, the end.
+ */
+const RERUN_ON_RESUME: ReadonlySet<Item['kind']> = new Set(['query', 'probes']);
+
 /** Walks the forward path (or only `rollbackOnly`'s level); ends by throwing a Stop unless every item is done. */
 export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number; readonly reason: string}): Promise<void> {
 	const {plan, target, store, session, decider} = run;
@@ -90,7 +99,8 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 		const {rows} = await client.query<{present: boolean}>(`SELECT to_regclass('platform.projects') IS NOT NULL AND to_regclass('platform.organizations') IS NOT NULL AS present`);
 		if (!rows[0]?.present) return;
 		const resolution = await resolveProject(client, rule, run.settings.options['project-ref']);
-		store.append({type: 'data', key: 'project', value: resolution.ok ? {...resolution.project, rule: resolution.rule} : {rule: resolution.rule, candidates: resolution.candidates}});
+		// Resolved again by every (resumed) run: durable with the first migration's start, or the run's end.
+		store.append({type: 'data', key: 'project', value: resolution.ok ? {...resolution.project, rule: resolution.rule} : {rule: resolution.rule, candidates: resolution.candidates}}, {sync: false});
 		if (!resolution.ok) throw new Stop('stopped-at-gate', resolution.message);
 		settings = {...settings, options: {...settings.options, 'project-ref': resolution.project.ref}};
 	}
@@ -98,15 +108,17 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 	/** lock_timeout below the server's deadlock_timeout (unless the operator chose it), recorded before any migration runs. */
 	async function chooseMigrationLockTimeout(): Promise<void> {
 		const choice = await chooseLockTimeout(session.client(), settings.lockTimeoutMs, Boolean(settings.lockTimeoutGiven));
-		store.append({type: 'data', key: 'lock-timeout', value: choice});
-		store.append({type: 'note', text: choice.note});
+		// Chosen again by every (resumed) run: durable with the first migration's start.
+		store.append({type: 'data', key: 'lock-timeout', value: choice}, {sync: false});
+		store.append({type: 'note', text: choice.note}, {sync: false});
 		settings = {...settings, lockTimeoutMs: choice.lockTimeoutMs};
 	}
 
 	async function execute(entry: PlanEntry, attempt: number): Promise<Timed> {
 		const item = entry.item;
 		const executionId = randomUUID();
-		store.append({type: 'item-started', itemId: item.id, attempt, executionId});
+		const sync = !RERUN_ON_RESUME.has(item.kind);
+		store.append({type: 'item-started', itemId: item.id, attempt, executionId}, {sync});
 		const startedAt = now();
 		const ctx: ExecContext = {
 			item,
@@ -126,7 +138,7 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 			output: (line, stream = 'stdout') => store.appendOutput(item.id, stream, line),
 			progress: (message, fraction) => store.append({type: 'progress', itemId: item.id, message: redact(message, target.secrets), ...(fraction === undefined ? {} : {fraction})}),
 			// The key and its value's type are one pair (DataEntry); TypeScript cannot correlate a generic key with it.
-			setData: (key, value) => store.append({type: 'data', key, value} as EngineEventInput),
+			setData: (key, value) => store.append({type: 'data', key, value} as EngineEventInput, {sync}),
 			resources: run.resources,
 			suspendConnections: session.suspend,
 			memo,
@@ -149,11 +161,12 @@ export async function walkPlan(run: Walk, rollbackOnly?: {readonly level: number
 			endedAt: outcome.endedAt.toISOString(),
 			durationMs: outcome.endedAt.getTime() - outcome.startedAt.getTime(),
 		};
+		const sync = !RERUN_ON_RESUME.has(entry.item.kind);
 		if (outcome.ok) {
-			store.append({type: 'item-passed', itemId: entry.item.id, evidence, ...(outcome.note ? {note: outcome.note} : {})});
+			store.append({type: 'item-passed', itemId: entry.item.id, evidence, ...(outcome.note ? {note: outcome.note} : {})}, {sync});
 		} else {
 			const matrixRow = outcome.matrixRow === null ? undefined : (outcome.matrixRow ?? entry.item.onFailure);
-			store.append({type: 'item-failed', itemId: entry.item.id, error: outcome.error ?? 'failed', evidence, ...(matrixRow ? {matrixRow} : {})});
+			store.append({type: 'item-failed', itemId: entry.item.id, error: outcome.error ?? 'failed', evidence, ...(matrixRow ? {matrixRow} : {})}, {sync});
 		}
 	}
 

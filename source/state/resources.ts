@@ -5,6 +5,9 @@
  * `register` appends a fsync'd `resource-registered` event before the caller
  * creates anything, so a kill at any moment afterwards leaves a record that a
  * resumed run and `runbook cleanup` read back with `openResources(state)`.
+ * A child process's pid and its end are written but not fsync'd one by one:
+ * a kill of the runbook leaves them on disk, and a crash of the machine ends
+ * the child with it (the next fsync'd event makes them durable).
  */
 import {randomBytes} from 'node:crypto';
 import os from 'node:os';
@@ -23,10 +26,13 @@ export type ResourceRecord = ResourceSpec & {
 
 /** The subset of StateStore the tracker needs (kept small so tests and other stores can provide it). */
 export type ResourceJournal = {
-	readonly append: (event:
-		| {readonly type: 'resource-registered'; readonly resource: Omit<ResourceRecord, 'registeredAt' | 'status'>}
-		| {readonly type: 'resource-updated'; readonly id: string; readonly pid?: number; readonly bytes?: number; readonly detail?: string}
-		| {readonly type: 'resource-released'; readonly id: string; readonly how: string}) => unknown;
+	readonly append: (
+		event:
+			| {readonly type: 'resource-registered'; readonly resource: Omit<ResourceRecord, 'registeredAt' | 'status'>}
+			| {readonly type: 'resource-updated'; readonly id: string; readonly pid?: number; readonly bytes?: number; readonly detail?: string}
+			| {readonly type: 'resource-released'; readonly id: string; readonly how: string},
+		options?: {readonly sync?: boolean},
+	) => unknown;
 };
 
 export function journalResources(journal: ResourceJournal, runId: string): ResourceTracker {
@@ -37,16 +43,17 @@ export function journalResources(journal: ResourceJournal, runId: string): Resou
 			const needsHost = spec.kind === 'process' || spec.kind === 'server';
 			journal.append({type: 'resource-registered', resource: {...spec, ...(needsHost && !spec.host ? {host: os.hostname()} : {}), id, runId}});
 			let released = false;
+			const sync = spec.kind !== 'process';
 			return {
 				id,
 				name: spec.name,
 				update: (patch) => {
-					if (!released) journal.append({type: 'resource-updated', id, ...patch});
+					if (!released) journal.append({type: 'resource-updated', id, ...patch}, {sync});
 				},
 				release: (how) => {
 					if (released) return;
 					released = true;
-					journal.append({type: 'resource-released', id, how});
+					journal.append({type: 'resource-released', id, how}, {sync});
 				},
 			};
 		},

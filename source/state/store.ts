@@ -1,8 +1,9 @@
 /**
  * State on disk, one directory per plan and target:
  *
- *   journal.jsonl   append-only, one event per line, fsync'd before the engine
- *                   moves on (the truth);
+ *   journal.jsonl   append-only, one event per line (the truth), written at
+ *                   once and fsync'd before the engine moves on, except for
+ *                   the events the engine marks `sync: false` (see append);
  *   state.json      a snapshot of the fold of the journal (a cache for
  *                   `status`, `watch` and a fast resume), rewritten atomically
  *                   (temp file, fsync, rename) at most every 250 ms and on
@@ -40,6 +41,15 @@ export type OpenStoreOptions = {
 	readonly onRepair?: (message: string) => void;
 };
 
+/**
+ * How an event reaches the disk. `sync: false`: written at once (every reader
+ * sees it) but not fsync'd by itself; the next fsync'd event, or close, makes
+ * it durable with everything before it. Only for what an OS crash may lose
+ * without harm because a resumed run redoes or settles it: the events of
+ * read-only items, and of child processes (they do not outlive the machine).
+ */
+export type AppendOptions = {readonly sync?: boolean};
+
 export class StateStore {
 	readonly dir: string;
 	private state: RunState;
@@ -49,6 +59,8 @@ export class StateStore {
 	private readonly listeners = new Set<(event: EngineEvent, state: RunState) => void>();
 
 	private bytes: number;
+	/** Written since the last fsync. */
+	private unsynced = false;
 	private readonly tails = new Map<string, {lines: string[]; count: number}>();
 	private flushTimer: NodeJS.Timeout | undefined;
 	private snapshotTimer: NodeJS.Timeout | undefined;
@@ -103,8 +115,8 @@ export class StateStore {
 		return () => this.listeners.delete(listener);
 	}
 
-	/** Appends an event: journal first (fsync'd unless it is output), then the state, then listeners; the snapshot follows within SNAPSHOT_DELAY_MS. */
-	append(input: EngineEventInput): EngineEvent {
+	/** Appends an event: journal first (fsync'd unless it is output or `sync: false`), then the state, then listeners; the snapshot follows within SNAPSHOT_DELAY_MS. */
+	append(input: EngineEventInput, options: AppendOptions = {}): EngineEvent {
 		const event = {...input, seq: this.state.lastSeq + 1, at: new Date().toISOString()} as EngineEvent;
 		const clean = this.scrub(event);
 		const isChatter = clean.type === 'output' || clean.type === 'progress';
@@ -113,7 +125,7 @@ export class StateStore {
 			this.outputCounts.delete(clean.itemId);
 			this.tails.delete(clean.itemId);
 		}
-		this.write(`${JSON.stringify(clean)}\n`, !isChatter);
+		this.write(`${JSON.stringify(clean)}\n`, !isChatter && options.sync !== false);
 		this.state = reduce(this.state, clean);
 		if (!isChatter && !this.snapshotTimer) {
 			this.snapshotTimer = setTimeout(() => this.saveSnapshot(), SNAPSHOT_DELAY_MS);
@@ -191,6 +203,7 @@ export class StateStore {
 			while (written < buffer.length) written += writeSync(this.fd, buffer, written);
 			this.bytes += buffer.length;
 			if (sync) fsyncSync(this.fd);
+			this.unsynced = !sync;
 		} catch (error) {
 			const code = (error as NodeJS.ErrnoException).code;
 			throw new UserError(
@@ -217,7 +230,10 @@ export class StateStore {
 
 	close(): void {
 		this.flushOutput();
-		if (this.fd !== -1) this.saveSnapshot();
+		if (this.fd !== -1) {
+			if (this.unsynced) this.write('', true);
+			this.saveSnapshot();
+		}
 		try {
 			closeSync(this.fd);
 		} catch {
