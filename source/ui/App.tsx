@@ -8,7 +8,7 @@
  * What a key does is decided by keymap.ts, a pure function; App performs the
  * actions it returns.
  */
-import {useEffect, useMemo, useRef, useState} from 'react';
+import {useEffect, useLayoutEffect, useMemo, useRef} from 'react';
 import {Box, useApp, useInput, type Key} from 'ink';
 import {rollbackConfirmWord} from '../plan/rules.js';
 import type {Controller} from '../engine/controller.js';
@@ -17,6 +17,7 @@ import type {Tone} from './pane-line.js';
 import {glyphsFor} from './glyphs.js';
 import {StyleContext} from './style-context.js';
 import {useRunSnapshot} from './use-run-snapshot.js';
+import {useUrgentState} from './use-urgent-state.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {useNow} from './use-now.js';
 import {checklistEntries} from './checklist-entries.js';
@@ -42,8 +43,10 @@ export type AppProps = {
 	readonly rows?: number;
 	/** The clock (tests); else Date.now, ticking every second. */
 	readonly now?: () => number;
-	/** Coalesce state updates into at most one render per this many ms (default 80). */
+	/** Output frames at least this many ms after the previous frame (default 80); a key's frame does not wait. */
 	readonly throttleMs?: number;
+	/** At most this many frames a second for output (default 15); keys are drawn at once and counted. */
+	readonly maxFps?: number;
 };
 
 export function App(props: AppProps) {
@@ -53,30 +56,22 @@ export function App(props: AppProps) {
 	const style = useMemo(() => ({color: props.color ?? true, glyphs}), [props.color, glyphs]);
 	const size = useTerminalSize({...(props.columns === undefined ? {} : {columns: props.columns}), ...(props.rows === undefined ? {} : {rows: props.rows})});
 	const now = useNow(props.now);
-	const {snapshot, refresh} = useRunSnapshot(controller, watch, props.throttleMs);
+	const {snapshot, refresh, drawn} = useRunSnapshot(controller, watch, props.throttleMs, props.maxFps);
+	// Every commit is a frame (Ink draws each at once): the pacer counts them all.
+	useLayoutEffect(drawn);
 	const {state, activity} = snapshot;
 	const plan = controller?.plan ?? watch?.plan;
 	if (!plan) throw new Error('runbook bug: App needs a controller or a watch source');
 	const target = controller?.target ?? state.target;
 	const isWatch = controller === undefined;
 
-	// Keys can arrive faster than React re-renders (tmux send-keys): the mode and
-	// the prompt text live in refs, updated at once, and the state mirrors them.
-	const modeRef = useRef<UiMode>({kind: 'main'});
-	const [mode, setModeState] = useState<UiMode>(modeRef.current);
-	const setMode = (next: UiMode) => {
-		modeRef.current = next;
-		setModeState(next);
-	};
-	const promptRef = useRef<{value: string; error?: string}>({value: ''});
-	const [promptView, setPromptView] = useState(promptRef.current);
-	const setPrompt = (next: {value: string; error?: string}) => {
-		promptRef.current = next;
-		setPromptView(next);
-	};
-	const [flash, setFlash] = useState<Flash | undefined>();
-	const [pinned, setPinned] = useState<string | undefined>();
-	const [finished, setFinished] = useState(false);
+	// What keys change renders on the next frame (sync lane), and keys arriving
+	// faster than frames (tmux send-keys) read the latest mode and prompt text.
+	const [mode, setMode, currentMode] = useUrgentState<UiMode>({kind: 'main'});
+	const [promptView, setPrompt, currentPrompt] = useUrgentState<{value: string; error?: string}>({value: ''});
+	const [flash, setFlash] = useUrgentState<Flash | undefined>(undefined);
+	const [pinned, setPinned] = useUrgentState<string | undefined>(undefined);
+	const [finished, setFinished] = useUrgentState(false);
 
 	useEffect(() => {
 		if (!controller) return;
@@ -199,9 +194,11 @@ export function App(props: AppProps) {
 			rollbackLevels: levelNumbers,
 			suggestedLevel: plan.plan.decisionMatrix.find((row) => row.id === failedRow())?.level ?? levelNumbers[0] ?? 1,
 			confirmWord: (level) => rollbackConfirmWord(plan.plan.rollback.find((l) => l.level === level) ?? {level}, dbName),
-			promptValue: promptRef.current.value,
+			promptValue: currentPrompt().value,
 		};
-		for (const action of keyActions(modeRef.current, input, key, view)) perform(action);
+		for (const action of keyActions(currentMode(), input, key, view)) perform(action);
+		// The key's frame shows the latest output too, in place of the pending output frame.
+		refresh();
 	};
 
 	const onKeyRef = useRef(onKey);

@@ -1,5 +1,6 @@
 /**
- * Starts the TUI: Ink at most 15 frames a second, Ctrl-C handled by the App
+ * Starts the TUI: at most 15 output frames a second (paced by the App's
+ * snapshot feed, use-run-snapshot.ts), a key's frame drawn at once, Ctrl-C handled by the App
  * (like q: asks, then quits with the state kept), the console left alone.
  * ASCII marks when asked or when the locale is not UTF-8; no colour under
  * NO_COLOR. Resolves when the App exits (run done, quit confirmed, or q in watch mode).
@@ -10,7 +11,7 @@ import {App, type AppProps} from './App.js';
 import {detectAscii, detectColor} from './glyphs.js';
 
 export type TuiOptions = AppProps & {
-	/** Frames per second at most (default 15). */
+	/** Output frames per second at most (default 15); a key's frame is drawn at once. */
 	readonly maxFps?: number;
 	readonly stdout?: NodeJS.WriteStream;
 	readonly stdin?: NodeJS.ReadStream;
@@ -23,9 +24,13 @@ export async function runTui(options: TuiOptions): Promise<void> {
 		...props,
 		ascii: props.ascii === true || detectAscii(process.env),
 		color: props.color ?? detectColor(process.env),
+		...(maxFps === undefined ? {} : {maxFps}),
 	});
 	const instance = render(app, {
-		maxFps: maxFps ?? 15,
+		// Ink's own throttle off (Ink 6.8: maxFps 0 is a 0 ms throttle, each commit
+		// drawn at once): with it, a key pressed just after an output frame waited up
+		// to 1000/maxFps ms. The App paces output frames itself.
+		maxFps: 0,
 		exitOnCtrlC: false,
 		patchConsole: false,
 		...(stdout ? {stdout} : {}),
