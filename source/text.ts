@@ -7,15 +7,63 @@
  * well; these decide what fits.
  */
 import stringWidth from 'string-width';
+import {eastAsianWidth} from 'get-east-asian-width';
+
+/**
+ * Code points that are a grapheme of their own whatever stands beside them,
+ * so that a string of them is as wide as the sum of their East Asian widths:
+ * the fast path, taken by nearly every line the panes draw (ASCII, the marks,
+ * box drawing, CJK). Everything else (combining marks, joiners, variation
+ * selectors, emoji outside the BMP, Hangul jamo, controls, unassigned) goes to
+ * string-width, grapheme by grapheme. test/ui/text-width.test.ts holds the two
+ * equal on every BMP code point this admits, alone and between letters.
+ */
+const COMPLEX = /[\p{M}\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+
+/** Per BMP code point: 0 not yet known, 1 complex, 2 one column, 3 two columns. */
+const simpleWidths = new Uint8Array(0x10000);
+
+/** Columns of a code point that stands alone (the fast path), or undefined when it needs string-width. */
+export function simpleWidth(codePoint: number): number | undefined {
+	if (codePoint >= 0x10000) return undefined;
+	let known = simpleWidths[codePoint]!;
+	if (known === 0) {
+		const isJamo = (codePoint >= 0x1100 && codePoint <= 0x11ff) || (codePoint >= 0xa960 && codePoint <= 0xa97f) || (codePoint >= 0xd7b0 && codePoint <= 0xd7ff);
+		// Thai and Lao AM and the halfwidth voiced marks join the character before them; Malayalam dot reph the one after.
+		const joins = codePoint === 0x0e33 || codePoint === 0x0eb3 || codePoint === 0xff9e || codePoint === 0xff9f || codePoint === 0x0d4e;
+		known = isJamo || joins || COMPLEX.test(String.fromCodePoint(codePoint)) ? 1 : eastAsianWidth(codePoint) === 2 ? 3 : 2;
+		simpleWidths[codePoint] = known;
+	}
+	return known === 1 ? undefined : known - 1;
+}
+
+/** The width by the fast path, or undefined when a code point in the text needs string-width. */
+function simpleTextWidth(text: string): number | undefined {
+	let width = 0;
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code >= 0x20 && code < 0x7f) {
+			width += 1;
+			continue;
+		}
+		const w = simpleWidth(code);
+		if (w === undefined) return undefined;
+		width += w;
+	}
+	return width;
+}
 
 /** Columns the text takes on a terminal. */
 export function textWidth(text: string): number {
-	return stringWidth(text);
+	return simpleTextWidth(text) ?? stringWidth(text);
 }
 
-const segmenter = new Intl.Segmenter();
+let segmenter: Intl.Segmenter | undefined;
 
 function graphemes(text: string): string[] {
+	// Where every code point is a grapheme of its own, no segmenter is needed (nor created: it costs at start-up).
+	if (simpleTextWidth(text) !== undefined) return Array.from(text);
+	segmenter ??= new Intl.Segmenter();
 	return Array.from(segmenter.segment(text), (s) => s.segment);
 }
 
@@ -26,7 +74,7 @@ function splitAtWidth(text: string, columns: number): [string, string] {
 	const parts = graphemes(text);
 	let i = 0;
 	for (; i < parts.length; i++) {
-		const w = stringWidth(parts[i]!);
+		const w = textWidth(parts[i]!);
 		if (used + w > columns) break;
 		used += w;
 		head += parts[i];
@@ -37,8 +85,8 @@ function splitAtWidth(text: string, columns: number): [string, string] {
 /** Cuts text to `width` columns, ending with the ellipsis when cut. */
 export function truncate(text: string, width: number, ellipsis = '…'): string {
 	if (width <= 0) return '';
-	if (stringWidth(text) <= width) return text;
-	const room = width - stringWidth(ellipsis);
+	if (textWidth(text) <= width) return text;
+	const room = width - textWidth(ellipsis);
 	if (room <= 0) return splitAtWidth(text, width)[0];
 	return splitAtWidth(text, room)[0] + ellipsis;
 }
@@ -46,12 +94,12 @@ export function truncate(text: string, width: number, ellipsis = '…'): string 
 /** Cuts text to `width` columns from the left, starting with the ellipsis when cut: keeps the end in view. */
 export function truncateStart(text: string, width: number, ellipsis = '…'): string {
 	if (width <= 0) return '';
-	if (stringWidth(text) <= width) return text;
-	const room = Math.max(0, width - stringWidth(ellipsis));
+	if (textWidth(text) <= width) return text;
+	const room = Math.max(0, width - textWidth(ellipsis));
 	const kept: string[] = [];
 	let used = 0;
 	for (const part of graphemes(text).reverse()) {
-		used += stringWidth(part);
+		used += textWidth(part);
 		if (used > room) break;
 		kept.unshift(part);
 	}
@@ -61,18 +109,18 @@ export function truncateStart(text: string, width: number, ellipsis = '…'): st
 /** Pads or cuts to exactly `width` columns (one short when a wide character would not fit). */
 export function fit(text: string, width: number, ellipsis = '…'): string {
 	const cut = truncate(text, width, ellipsis);
-	const used = stringWidth(cut);
+	const used = textWidth(cut);
 	return used < width ? cut + ' '.repeat(width - used) : cut;
 }
 
 /** Pads on the left to `width` columns (never cuts). */
 export function padStart(text: string, width: number): string {
-	return ' '.repeat(Math.max(0, width - stringWidth(text))) + text;
+	return ' '.repeat(Math.max(0, width - textWidth(text))) + text;
 }
 
 /** Pads on the right to `width` columns (never cuts). */
 export function padEnd(text: string, width: number): string {
-	return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+	return text + ' '.repeat(Math.max(0, width - textWidth(text)));
 }
 
 /**
@@ -84,7 +132,7 @@ function fillLines(words: readonly string[], width: number, first: string, rest:
 	let line = first;
 	let hasWord = false;
 	for (const word of words) {
-		if (hasWord && stringWidth(line) + 1 + stringWidth(word) <= width) {
+		if (hasWord && textWidth(line) + 1 + textWidth(word) <= width) {
 			line += ` ${word}`;
 			continue;
 		}
@@ -93,8 +141,8 @@ function fillLines(words: readonly string[], width: number, first: string, rest:
 			line = rest;
 		}
 		let remaining = word;
-		while (stringWidth(line) + stringWidth(remaining) > width && stringWidth(line) < width) {
-			let [head, tail] = splitAtWidth(remaining, width - stringWidth(line));
+		while (textWidth(line) + textWidth(remaining) > width && textWidth(line) < width) {
+			let [head, tail] = splitAtWidth(remaining, width - textWidth(line));
 			// A character wider than the room left goes on anyway: the loop must move on.
 			if (!head) [head, tail] = [graphemes(remaining)[0] ?? '', graphemes(remaining).slice(1).join('')];
 			if (!tail) break;
@@ -123,7 +171,7 @@ export function wrapText(text: string, width: number, maxLines = Number.POSITIVE
 	}
 	if (out.length <= maxLines) return out;
 	const kept = out.slice(0, maxLines);
-	kept[maxLines - 1] = `${truncate(kept[maxLines - 1] ?? '', Math.max(0, width - stringWidth(ellipsis)), '')}${ellipsis}`;
+	kept[maxLines - 1] = `${truncate(kept[maxLines - 1] ?? '', Math.max(0, width - textWidth(ellipsis)), '')}${ellipsis}`;
 	return kept;
 }
 
