@@ -8,19 +8,17 @@ import path from 'node:path';
 import {rollbackConfirmKind} from '../plan/rules.js';
 import {loadPlanForCli} from './load-plan.js';
 import {createDeferredController, type DeferredController} from '../ui/deferred-controller.js';
+import {drawFirstFrame, releaseFirstFrame} from '../ui/first-frame.js';
 import {emptyState} from '../state/reduce.js';
-import {startRun} from '../engine/runner.js';
-import {scriptedDecider} from '../engine/decide-scripted.js';
-import {interactiveDecider} from '../engine/decide-interactive.js';
 import type {RunSettings} from '../engine/context.js';
 import {existsSync} from 'node:fs';
-import {StateStore, defaultStateRoot, loadState, readJournal, stateDirFor} from '../state/store.js';
+import {defaultStateRoot, loadState, readJournal, stateDirFor} from '../state/read.js';
 import {parseTarget} from '../db/target.js';
 import {describeTarget, givenSourceOf} from '../db/resolve.js';
 import {UserError} from '../errors.js';
 import type {CliOptions} from './options.js';
 import {loadRehearsal, type Rehearsal} from '../rehearsal/file.js';
-import {resolveTarget, type ResolvedTarget} from './target.js';
+import type {ResolvedTarget} from './target.js';
 import {plainRenderer, exitCodeFor} from './plain.js';
 import {requireTerminal} from './terminal.js';
 import {eventJson} from './json.js';
@@ -156,6 +154,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	if (previous && previous.lastSeq > 0 && !options.resume && !rollback) {
 		if (fresh) {
 			if (!isSandbox) await refuseToLoseResources(previous, stateDir, options.yes);
+			const {StateStore} = await import('../state/store.js');
 			const archived = StateStore.archive(stateDir);
 			before = previous = undefined;
 			if (archived && !isSandbox) log(`the previous run's state was archived to ${archived}`);
@@ -202,21 +201,25 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		if (held.length > 0) process.stderr.write(`Run ${previous.runId} left ${held.length === 1 ? 'this, which holds' : `these ${held.length}, which hold`} data: nothing of it is removed without your word (\`runbook cleanup\` asks again later).\n`);
 		for (const r of held) decisions.set(r.id, await askAboutLeftover(r));
 	}
-	const tui = options.yes ? undefined : import('../ui/render.js');
-	// On a named database the first frame is drawn now, from the plan and the state on disk, while the
-	// runbook connects and opens the run (the sandbox prints its start-up first, so it draws after).
+	// On a named database the first frame is drawn now, as text, from the plan and the state on disk, before
+	// the TUI, the engine and the driver are loaded; the TUI takes the screen over and draws the same frame while
+	// the runbook connects and opens the run (the sandbox prints its start-up first, so it draws after).
 	let preview: {deferred: DeferredController; shown: Promise<void>} | undefined;
-	if (tui && named) {
-		const {runTui} = await tui;
-		const deferred = createDeferredController({plan, target: named.display, targetSource: named.source.label, stateDir, state: previous?.lastSeq ? previous : emptyState()});
-		preview = {deferred, shown: runTui({controller: deferred.controller, ascii: options.ascii})};
+	if (!options.yes && named) {
+		const state = previous?.lastSeq ? previous : emptyState();
+		const drawn = drawFirstFrame({plan, state, target: named.display, targetSource: named.source.label, ascii: options.ascii});
+		const deferred = createDeferredController({plan, target: named.display, targetSource: named.source.label, stateDir, state});
+		preview = {deferred, shown: import('../ui/render.js').then(({runTui}) => runTui({controller: deferred.controller, ascii: options.ascii, takeOver: drawn}))};
 		// While the screen is up, start-up messages (repairs) wait: printed under it they would tear the frame.
 		log = (line) => {
 			held.push(line);
 		};
 	}
+	const tui = options.yes || preview ? undefined : import('../ui/render.js');
+	const engine = loadEngine();
 	let resolved: ResolvedTarget;
 	try {
+		const {resolveTarget} = await import('./target.js');
 		resolved = await resolveTarget({
 			...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
 			planId: plan.plan.id,
@@ -235,6 +238,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		// Where this run's events begin in the journal (the renderers show them all, run-started included):
 		// nothing has written it since it was read above (an archived state starts a new journal).
 		const startSeq = before?.state.lastSeq ?? 0;
+		const {startRun, scriptedDecider, interactiveDecider} = await engine;
 		const controller = await startRun({
 			plan,
 			target: resolved.target,
@@ -304,6 +308,12 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		await resolved.close();
 	}
 	return exitCode;
+}
+
+/** The engine, loaded while the first frame is on the screen. */
+async function loadEngine() {
+	const [runner, scripted, interactive] = await Promise.all([import('../engine/runner.js'), import('../engine/decide-scripted.js'), import('../engine/decide-interactive.js')]);
+	return {startRun: runner.startRun, scriptedDecider: scripted.scriptedDecider, interactiveDecider: interactive.interactiveDecider};
 }
 
 /** A start that failed while the first frame was up: the screen closes, then the error is printed. */

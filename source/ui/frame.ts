@@ -137,19 +137,25 @@ export function buildFrame(input: FrameInput): Frame {
 	return {layout, blocks, footer: [first, line(keys, 'muted')]};
 }
 
-/** The App's first frame for a state: the main view, following the run, no message yet. */
-export function firstFrameInput(input: {
+/** What a frame shows: the plan, a state of its run, and the target it runs on. */
+export type FrameSubject = {
 	readonly plan: LoadedPlan;
 	readonly state: RunState;
 	readonly target: string;
 	readonly targetSource?: string | undefined;
-	readonly activity?: DbActivity | undefined;
-	readonly now: number;
-	readonly columns: number;
-	readonly rows: number;
-	readonly glyphs: Glyphs;
-	readonly watch?: boolean;
-}): FrameInput {
+};
+
+/** The App's first frame for a state: the main view, following the run, no message yet. */
+export function firstFrameInput(
+	input: FrameSubject & {
+		readonly activity?: DbActivity | undefined;
+		readonly now: number;
+		readonly columns: number;
+		readonly rows: number;
+		readonly glyphs: Glyphs;
+		readonly watch?: boolean;
+	},
+): FrameInput {
 	const entries = checklistEntries(input.plan, input.state);
 	const selectedId = followedItem(entries, input.state);
 	return {
