@@ -8,7 +8,7 @@ import path from 'node:path';
 import {rollbackConfirmKind} from '../plan/rules.js';
 import {loadPlanForCli} from './load-plan.js';
 import {createDeferredController, type DeferredController} from '../ui/deferred-controller.js';
-import {drawFirstFrame, releaseFirstFrame} from '../ui/first-frame.js';
+import {drawFirstFrame} from '../ui/first-frame.js';
 import {emptyState} from '../state/reduce.js';
 import type {RunSettings} from '../engine/context.js';
 import {existsSync} from 'node:fs';

@@ -53,9 +53,3 @@ export function frameTakenOver(): void {
 	pending = undefined;
 	process.off('exit', restore);
 }
-
-/** Before printing under the frame (an error that kept the run from starting): the cursor and echo come back. */
-export function releaseFirstFrame(): void {
-	restore();
-	process.off('exit', restore);
-}
