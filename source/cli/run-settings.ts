@@ -11,7 +11,6 @@
  */
 import {existsSync, readFileSync, writeFileSync, renameSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
-import type {z as Zod} from 'zod';
 import {maskUrl} from '../db/target.js';
 import {UserError} from '../errors.js';
 import {SETTING_OPTIONS, parseDurationMs, withValues, type CliOptions} from './options.js';
@@ -28,19 +27,42 @@ export const RECORDED_OPTIONS = [...SETTING_OPTIONS, 'rehearsal', 'traffic-sampl
 type SettingName = (typeof RECORDED_OPTIONS)[number];
 type Value = string | boolean;
 
-/** The file's shape, built on the zod that readSettings loads (a resume; a new run writes the file without it). */
-const fileSchema = (z: typeof Zod) =>
-	z.object({
-		schema: z.literal('runbook.settings'),
-		version: z.literal(1),
-		recordedAt: z.string(),
-		settings: z.record(z.string(), z.union([z.string(), z.boolean()])),
-		changes: z
-			.array(z.object({at: z.string(), name: z.string(), from: z.union([z.string(), z.boolean(), z.null()]), to: z.union([z.string(), z.boolean()])}))
-			.default([]),
-	});
+export type SettingChangeRecord = {readonly at: string; readonly name: string; readonly from: Value | null; readonly to: Value};
 
-export type SettingsFile = Zod.infer<ReturnType<typeof fileSchema>>;
+/** settings.json as runbook writes it. */
+export type SettingsFile = {
+	readonly schema: 'runbook.settings';
+	readonly version: 1;
+	readonly recordedAt: string;
+	readonly settings: Readonly<Record<string, Value>>;
+	readonly changes: readonly SettingChangeRecord[];
+};
+
+const isValue = (v: unknown): v is Value => typeof v === 'string' || typeof v === 'boolean';
+
+/**
+ * Checks the file's shape by hand: a resume reads it before its first frame, and loading zod for these five
+ * fields cost more than the rest of the read. Returns what is wrong, or the file.
+ */
+export function parseSettingsFile(value: unknown): SettingsFile | string {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+	const v = value as Record<string, unknown>;
+	if (v['schema'] !== 'runbook.settings') return 'schema is not "runbook.settings"';
+	if (v['version'] !== 1) return 'version is not 1';
+	if (typeof v['recordedAt'] !== 'string') return 'recordedAt is not a string';
+	const settings = v['settings'];
+	if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return 'settings is not an object';
+	for (const [name, setting] of Object.entries(settings)) if (!isValue(setting)) return `settings.${name} is neither a string nor true/false`;
+	const changes = v['changes'] ?? [];
+	if (!Array.isArray(changes)) return 'changes is not a list';
+	for (const [i, c] of changes.entries()) {
+		const change = c as Record<string, unknown> | null;
+		if (typeof change !== 'object' || change === null || typeof change['at'] !== 'string' || typeof change['name'] !== 'string' || !(change['from'] === null || isValue(change['from'])) || !isValue(change['to'])) {
+			return `changes[${i}] is not {at, name, from, to}`;
+		}
+	}
+	return {schema: 'runbook.settings', version: 1, recordedAt: v['recordedAt'], settings: settings as Record<string, Value>, changes: changes as SettingChangeRecord[]};
+}
 
 /** A URL without its password: recorded, shown and compared in this form only. */
 function withoutPassword(url: string): string {
@@ -110,10 +132,14 @@ export function effectiveSettings(options: CliOptions, stateDir: string): Record
 export async function readSettings(stateDir: string): Promise<SettingsFile | undefined> {
 	const file = path.join(stateDir, SETTINGS_FILE);
 	if (!existsSync(file)) return undefined;
-	const {z} = await import('zod');
-	const parsed = fileSchema(z).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-	if (!parsed.success) throw new UserError(`${file} is not a settings file runbook wrote (${parsed.error.issues[0]?.message ?? 'bad shape'}). Move it away to resume with the flags given now.`);
-	return parsed.data;
+	let parsed: SettingsFile | string;
+	try {
+		parsed = parseSettingsFile(JSON.parse(readFileSync(file, 'utf8')));
+	} catch (error) {
+		parsed = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+	}
+	if (typeof parsed === 'string') throw new UserError(`${file} is not a settings file runbook wrote (${parsed}). Move it away to resume with the flags given now.`);
+	return parsed;
 }
 
 export function writeSettings(stateDir: string, settings: SettingsFile): void {
