@@ -14,7 +14,7 @@ import type {Target} from '../db/target.js';
 import type {RunSettings} from './context.js';
 import type {RunState} from '../state/types.js';
 import {UserError, errorMessage} from '../errors.js';
-import {assertClientVersion, findClientTool, versionFromServerNum, type ClientToolName} from '../backup/tools.js';
+import {assertClientVersion, findClientTool, versionFromServerNum, type ClientTool, type ClientToolName} from '../backup/tools.js';
 import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from '../backup/precheck.js';
 
 const BACKUP_ACTIONS = new Set(['verify-backup', 'test-restore', 'restore-backup']);
@@ -35,19 +35,37 @@ function neededTools(plan: LoadedPlan, state: RunState, settings: RunSettings): 
 	return need;
 }
 
-export async function preflight(input: {readonly plan: LoadedPlan; readonly target: Target; readonly client: pg.ClientBase; readonly settings: RunSettings; readonly state: RunState}): Promise<void> {
+/** Each client tool the remaining items need, found and its version read (a child each), or why not; never rejects. */
+export type ToolLookups = Promise<ReadonlyArray<{readonly items: readonly string[]; readonly found: PromiseSettledResult<ClientTool>}>>;
+
+/**
+ * Starts finding the client tools the remaining items need, all at once: they
+ * need no connection, so they run while the run lock and the working
+ * connection are made (`psql --version` is a child process, 25 ms or more).
+ */
+export function lookUpClientTools(plan: LoadedPlan, state: RunState, settings: RunSettings): ToolLookups {
+	const paths = {pgDump: settings.binaries.pgDump, pgRestore: settings.binaries.pgRestore, psql: settings.binaries.psql};
+	const lookups = [...neededTools(plan, state, settings)].map(async ([tool, items]) => ({items, found: (await Promise.allSettled([findClientTool(tool, {paths})]))[0]!}));
+	return Promise.all(lookups);
+}
+
+export async function preflight(input: {readonly plan: LoadedPlan; readonly target: Target; readonly client: pg.ClientBase; readonly settings: RunSettings; readonly state: RunState; readonly tools?: ToolLookups}): Promise<void> {
 	const {plan, target, client, settings, state} = input;
+	const tools = input.tools ?? lookUpClientTools(plan, state, settings);
 	const problems: string[] = [];
-	const {rows} = await client.query<{num: string; text: string; createdb: boolean; superuser: boolean}>(
+	// The server's version and the connecting role, and whether the application role exists: one round trip.
+	const {rows} = await client.query<{num: string; text: string; createdb: boolean; superuser: boolean; app_role: boolean | null}>(
 		`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text,
-		        r.rolcreatedb AS createdb, r.rolsuper AS superuser
+		        r.rolcreatedb AS createdb, r.rolsuper AS superuser,
+		        CASE WHEN $1::text IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) END AS app_role
 		   FROM pg_roles r WHERE r.rolname = current_user`,
+		[settings.appRole ?? null],
 	);
 	const server = versionFromServerNum(Number(rows[0]?.num), rows[0]?.text);
-	const paths = {pgDump: settings.binaries.pgDump, pgRestore: settings.binaries.pgRestore, psql: settings.binaries.psql};
-	for (const [tool, items] of neededTools(plan, state, settings)) {
+	for (const {items, found} of await tools) {
 		try {
-			assertClientVersion(await findClientTool(tool, {paths}), server, target.display);
+			if (found.status === 'rejected') throw found.reason;
+			assertClientVersion(found.value, server, target.display);
 		} catch (error) {
 			problems.push(`${errorMessage(error)} (needed by ${items.slice(0, 4).join(', ')}${items.length > 4 ? ', …' : ''})`);
 		}
@@ -71,8 +89,7 @@ export async function preflight(input: {readonly plan: LoadedPlan; readonly targ
 		problems.push(`The test restore (${restores[0]!.item.id}) creates a scratch database, but role ${target.user} on ${target.display} has neither CREATEDB nor SUPERUSER. Grant it CREATEDB for the window, or give a server where the test restore may go with --test-database-url / TEST_DATABASE_URL.`);
 	}
 	if (settings.appRole) {
-		const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [settings.appRole]);
-		if (role.rowCount === 0) problems.push(`The application role \`${settings.appRole}\` (--app-role) does not exist on ${target.display}: the baselines and RLS checks run as it. Give the role the application connects as.`);
+		if (rows[0]?.app_role === false) problems.push(`The application role \`${settings.appRole}\` (--app-role) does not exist on ${target.display}: the baselines and RLS checks run as it. Give the role the application connects as.`);
 	}
 	if (problems.length > 0) {
 		throw new UserError(`The run did not start: ${problems.length === 1 ? 'a check before the window failed' : `${problems.length} checks before the window failed`}. Nothing ran and nothing was changed.\n\n${problems.join('\n\n')}`);

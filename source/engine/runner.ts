@@ -17,7 +17,7 @@ import type {Target} from '../db/target.js';
 import {redact} from '../db/target.js';
 import {StateStore} from '../state/store.js';
 import {journalResources} from '../state/resources.js';
-import {preflight} from './preflight.js';
+import {lookUpClientTools, preflight} from './preflight.js';
 import type {Controller} from './controller.js';
 import type {RunSettings} from './context.js';
 import type {EngineEvent, RunState, RunStatus} from '../state/types.js';
@@ -76,11 +76,13 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	let session: Session;
 	try {
 		// Everything the remaining items need, before the first one runs and before the ledger is created (exit 2, one paragraph per problem).
+		// The client tools are looked up while the session connects.
+		const tools = options.rollbackOnly ? undefined : lookUpClientTools(plan, prior, options.settings);
 		session = await openSession({
 			target,
 			planId: plan.plan.id,
 			stateDir: options.stateDir,
-			...(options.rollbackOnly ? {} : {beforeLedger: (client) => preflight({plan, target, client, settings: options.settings, state: prior})}),
+			...(tools ? {beforeLedger: (client) => preflight({plan, target, client, settings: options.settings, state: prior, tools})} : {}),
 		});
 	} catch (error) {
 		store.close();
@@ -127,8 +129,10 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 			}
 		}
 		store.append({type: 'run-stopped', status, message});
-		await session.close();
+		// The state's last write (the snapshot) while the sessions say goodbye.
+		const closing = session.close();
 		store.close();
+		await closing;
 		return store.current;
 	};
 	const done = main();

@@ -75,10 +75,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 			for (const l of listeners) l(a);
 		});
 	let poller = startPoller();
+	// The three sessions end at once: none waits for another's goodbye (the lock goes with its connection in any case).
 	const close = async () => {
-		await poller.stop();
-		await client.end().catch(() => undefined);
-		await lock.release();
+		await Promise.all([poller.stop(), client.end().catch(() => undefined), lock.release()]);
 	};
 	return {
 		client: () => client,

@@ -6,7 +6,7 @@
  *                   the events the engine marks `sync: false` (see append);
  *   state.json      a snapshot of the fold of the journal (a cache for
  *                   `status`, `watch` and a fast resume), rewritten atomically
- *                   (temp file, fsync, rename) at most every 250 ms and on
+ *                   (temp file, fsync, rename) at most once a second and on
  *                   close; it records the journal byte it folds up to, and
  *                   readers fold the rest.
  *
@@ -28,7 +28,7 @@ import {redactDeep} from '../db/redact-deep.js';
 export {JOURNAL, SNAPSHOT, defaultStateRoot, loadState, readJournal, readState, stateDirFor, type JournalRead, type LoadedState} from './read.js';
 
 /** The longest the snapshot lags the journal in a live run (see saveSnapshot). */
-const SNAPSHOT_DELAY_MS = 250;
+const SNAPSHOT_DELAY_MS = 1000;
 
 /** Output lines journaled per item attempt; the rest are counted, and the tail is in the evidence. */
 const OUTPUT_LINES_PER_ATTEMPT = 400;
@@ -284,7 +284,7 @@ function setAsideCorruptSnapshot(dir: string, onRepair?: (message: string) => vo
 function writeSnapshot(dir: string, state: RunState, journalBytes: number): void {
 	const file = path.join(dir, SNAPSHOT);
 	const temp = `${file}.${process.pid}.tmp`;
-	const bytes = Buffer.from(JSON.stringify({...state, journalBytes}, undefined, '\t'));
+	const bytes = Buffer.from(JSON.stringify({...state, journalBytes}));
 	try {
 		const fd = openSync(temp, 'w', 0o600);
 		try {
