@@ -115,8 +115,30 @@ export async function findTool(name: ClientToolName, options: ToolLookupOptions 
 	throw new UserError(`\`${bare}\` was not found on PATH (${pathEnv || 'empty'}). ${POSTGRES_CLIENT_HINT}`);
 }
 
-/** Runs `<tool> --version` and parses it. */
+/**
+ * Versions already read in this process, by the executable's identity (inode,
+ * size, mtime): the preflight reads pg_dump's before the window and the
+ * backup item needs it again (one fork of the Debian wrapper script, 30–90 ms
+ * under load, on the backup's path). A replaced file is read again.
+ */
+const versions = new Map<string, Promise<PgVersion>>();
+
+/** Runs `<tool> --version` and parses it (once per executable and process). */
 export async function readToolVersion(name: ClientToolName, file: string): Promise<PgVersion> {
+	const info = await stat(file).catch(() => undefined);
+	if (!info) return runToolVersion(name, file);
+	const key = `${name}\0${file}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+	let version = versions.get(key);
+	if (!version) {
+		version = runToolVersion(name, file);
+		versions.set(key, version);
+		// A failure is not kept: the next call runs the tool again.
+		version.catch(() => versions.delete(key));
+	}
+	return version;
+}
+
+async function runToolVersion(name: ClientToolName, file: string): Promise<PgVersion> {
 	const result = await runChild({file, args: ['--version'], installHint: POSTGRES_CLIENT_HINT, tailLines: 5, timeoutMs: 15_000});
 	const output = result.tail.map((l) => l.line).join('\n');
 	const version = result.exitCode === 0 ? parseToolVersion(output) : undefined;

@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {adminTarget} from '../helpers/db.js';
 import {runBackup} from '../../source/backup/dump.js';
-import {parseToolVersion, resolveClientTools} from '../../source/backup/tools.js';
+import {parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
+import {readFile} from 'node:fs/promises';
 import {UserError} from '../../source/errors.js';
 
 let dir: string;
@@ -60,4 +61,20 @@ test('a pg_dump older than the server is refused naming both versions', async ()
 			`^pg_dump at ${fake.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is PostgreSQL 9\\.6\\.24 \\(major 9\\.6\\), but the server ${admin.display.replace(/[.]/g, '\\.')} runs PostgreSQL 15\\.\\d+ \\(major 15\\); pg_dump must be at least the server's major version\\. Install the PostgreSQL 15 client tools`,
 		),
 	);
+});
+
+test('a tool’s version is read once per executable, and again when the file is replaced', async () => {
+	const bin = path.join(dir, 'counting');
+	await mkdir(bin, {recursive: true});
+	const tool = path.join(bin, 'pg_dump');
+	const calls = path.join(bin, 'calls');
+	const script = (version: string) => `#!/bin/sh\necho run >> "${calls}"\necho "pg_dump (PostgreSQL) ${version}"\n`;
+	await writeFile(tool, script('15.20'));
+	await chmod(tool, 0o755);
+	expect(await readToolVersion('pg_dump', tool)).toMatchObject({text: '15.20'});
+	expect(await readToolVersion('pg_dump', tool)).toMatchObject({text: '15.20'});
+	expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(1);
+	await writeFile(tool, script('16.4'));
+	expect(await readToolVersion('pg_dump', tool)).toMatchObject({text: '16.4', major: '16'});
+	expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(2);
 });

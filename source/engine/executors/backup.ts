@@ -69,7 +69,7 @@ export async function runBackupItem(ctx: ExecContext<ItemOf<'backup'>>): Promise
 			exitCode: 0,
 			expected: 'a complete dump file, mode 0600, checksum recorded',
 			actual: `${path.basename(result.file)}: ${humanBytes(result.bytes)} in ${(result.durationMs / 1000).toFixed(1)} s, ${result.objects} objects, sha256 ${result.sha256.slice(0, 16)}…`,
-			details: {...info, tables: result.tables.length},
+			details: {...info, tables: result.tables.length, checksum: result.checksum},
 		},
 	};
 }
