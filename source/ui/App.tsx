@@ -235,7 +235,8 @@ export function App(props: AppProps) {
 
 	return (
 		<StyleContext.Provider value={style}>
-			<Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
+			{/* Clipped only vertically: the panes cut their own lines (Lines.tsx). */}
+			<Box flexDirection="column" width={layout.width} height={layout.height} overflowY="hidden">
 				{frame.blocks.map((block, index) =>
 					block.kind === 'cell' ? (
 						<Lines key={index} lines={block.cell.lines} width={block.cell.width} height={block.cell.height} />

@@ -1,9 +1,12 @@
 /**
  * Renders pane lines in a box of fixed width and height: each line is cut at
- * the box edge (never wrapped), and missing lines are blank, so the layout
- * does not move when content changes.
+ * the box edge by its Text (never wrapped), and missing lines are blank, so
+ * the layout does not move when content changes. The box clips only
+ * vertically: Ink's horizontal clip re-cut every line of the frame with
+ * slice-ansi (a third of each frame's cost), and the Texts already cut there.
+ * A pane whose lines did not change is not rendered again (memo).
  */
-import {useContext} from 'react';
+import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
 import type {PaneLine, Tone} from './pane-line.js';
 import {StyleContext} from './style-context.js';
@@ -25,11 +28,24 @@ const toneColor: Readonly<Record<Tone, string | undefined>> = {
 	title: undefined,
 };
 
-export function Lines({lines, width, height}: Props) {
+function sameLines(a: Props, b: Props): boolean {
+	if (a.width !== b.width || a.height !== b.height) return false;
+	if (a.lines === b.lines) return true;
+	const shown = Math.min(a.height, Math.max(a.lines.length, b.lines.length));
+	for (let i = 0; i < shown; i++) {
+		const x = a.lines[i];
+		const y = b.lines[i];
+		if (x === y) continue;
+		if (!x || !y || x.text !== y.text || x.tone !== y.tone || x.bold !== y.bold || x.inverse !== y.inverse) return false;
+	}
+	return true;
+}
+
+export const Lines = memo(function Lines({lines, width, height}: Props) {
 	const {color} = useContext(StyleContext);
 	if (height <= 0 || width <= 0) return null;
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden" flexShrink={0}>
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden" flexShrink={0}>
 			{lines.slice(0, height).map((paneLine, index) => {
 				const tone = paneLine.tone ?? 'plain';
 				const colour = color ? toneColor[tone] : undefined;
@@ -48,4 +64,4 @@ export function Lines({lines, width, height}: Props) {
 			})}
 		</Box>
 	);
-}
+}, sameLines);

@@ -5,6 +5,7 @@ import type {DbActivity} from '../../source/db/activity.js';
 import type {RunState} from '../../source/state/types.js';
 import {RecordingController, T_START, at, gateWaiting, passed, runState} from '../helpers/ui-fixtures.js';
 import {frame, waitFor, waitForText} from '../helpers/ink.js';
+import stringWidth from 'string-width';
 
 afterEach(() => cleanup());
 
@@ -64,5 +65,23 @@ describe('80×24 frame', () => {
 		expect(checklistRow).toBeGreaterThan(0);
 		expect(detailRow).toBeGreaterThan(checklistRow);
 		expect(lines.filter((l) => [...l].length > 60)).toEqual([]);
+	});
+});
+
+describe('120×40 frame', () => {
+	it('keeps wide and over-long text inside its pane: every separator stays in its column', async () => {
+		// The panes are not clipped by Ink (a clip cost a third of each frame): each line is cut by its own Text.
+		const wide = '数据库迁移 🚀 '.repeat(30);
+		const state = runState({currentItem: 'step1.apply', items: {'step1.apply': {status: 'running', attempts: 1, startedAt: at(30), liveTail: Array.from({length: 12}, (_, i) => `${i} ${wide}`), progress: wide}}});
+		const wideActivity: DbActivity = {...activity, lockWaits: activity.lockWaits.map((w) => ({...w, query: `ALTER TABLE ${wide}`}))};
+		const rendered = render(<App controller={new RecordingController(state, {activity: wideActivity})} columns={120} rows={40} now={now} />);
+		const text = await waitForText(rendered, 'progress');
+		const lines = text.split('\n');
+		expect(lines.length).toBeLessThanOrEqual(40);
+		expect(lines.filter((l) => stringWidth(l) > 120)).toEqual([]);
+		// The body rows and the database/timeline rows each have one vertical separator, at one column per block.
+		const columns = new Set(lines.filter((l) => l.includes('│')).map((l) => stringWidth(l.slice(0, l.indexOf('│')))));
+		expect(columns.size).toBeLessThanOrEqual(2);
+		expect(lines.filter((l) => l.includes('│')).length).toBeGreaterThan(20);
 	});
 });
