@@ -23,21 +23,16 @@ import {plainRenderer, exitCodeFor} from './plain.js';
 import {requireTerminal} from './terminal.js';
 import {eventJson} from './json.js';
 import {SETTINGS_FILE, describeChanges, newSettingsFile, readSettings, recordChanges, resumeSettings, writeSettings} from './run-settings.js';
-import {createInterface} from 'node:readline/promises';
 import {describeResource, openResources} from '../state/resources.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {askAboutLeftover, type LeftoverDecision} from './ask-leftover.js';
+import {withQuestions} from './ask.js';
 
 /** Shows what changed and asks for `yes` on the terminal (the TUI has not started yet). */
 async function confirmSettingChanges(changes: string): Promise<void> {
 	process.stderr.write(`This run started with other settings than given now: ${changes}.\n`);
-	const rl = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		const answer = await rl.question('Type yes to resume with the new values, anything else to stop: ');
-		if (answer.trim() !== 'yes') throw new UserError('The settings were not changed and nothing was started. Resume without these flags to keep the values the run started with.');
-	} finally {
-		rl.close();
-	}
+	const answer = await withQuestions((question) => question('Type yes to resume with the new values, anything else to stop: '));
+	if (answer !== 'yes') throw new UserError('The settings were not changed and nothing was started. Resume without these flags to keep the values the run started with.');
 }
 import type {EngineEvent, RunState} from '../state/types.js';
 
@@ -54,13 +49,8 @@ async function refuseToLoseResources(previous: RunState, stateDir: string, yes: 
 	const remedy = `Run \`runbook cleanup\` with the same --database-url${previous.target ? ` (${previous.target})` : ''} and --state-dir ${stateDir} first: it removes what is safe and asks about what holds data; or --resume the run`;
 	if (yes) throw new UserError(`--fresh would archive the state of run ${previous.runId}, which still has ${open.length} thing(s) it created and did not release: ${list}. The archive would lose track of them. ${remedy}. Nothing was archived or started.`);
 	process.stderr.write(`Run ${previous.runId} created these and did not release them:\n${open.map((r) => `  ${describeResource(r, humanBytes)}`).join('\n')}\n${remedy}.\n`);
-	const rl = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		const answer = await rl.question(`Type archive to archive the state anyway (\`runbook cleanup --state-dir ${path.join(stateDir, 'archive', '<time>')}\` still finds them there), anything else to stop: `);
-		if (answer.trim() !== 'archive') throw new UserError('Nothing was archived or started. Run `runbook cleanup` (or --resume) first.');
-	} finally {
-		rl.close();
-	}
+	const answer = await withQuestions((question) => question(`Type archive to archive the state anyway (\`runbook cleanup --state-dir ${path.join(stateDir, 'archive', '<time>')}\` still finds them there), anything else to stop: `));
+	if (answer !== 'archive') throw new UserError('Nothing was archived or started. Run `runbook cleanup` (or --resume) first.');
 }
 
 
