@@ -21,7 +21,7 @@ type RunbookBackup = {wallMs: number; itemMs: number; peakKb: number; bytes: num
 async function runbookBackup(ctx: BenchContext, planFile: string, db: BenchDatabase): Promise<RunbookBackup> {
 	const stateDir = ctx.tempDir('state');
 	const backupDir = path.join(stateDir, 'backups');
-	const run = await runCli(['run', '--yes', '--plan', planFile, '--state-dir', stateDir, '--backup-dir', backupDir], db.url);
+	const run = await runCli(['run', '--yes', '--plan', planFile, '--state-dir', stateDir, '--backup-dir', backupDir], db.url, {XDG_CACHE_HOME: ctx.cacheDir});
 	assertExit(run, 'runbook run --yes (backup only)');
 	const passed = readJournal(stateDir).events.find((e) => e.type === 'item-passed' && e.itemId === 'backup.create');
 	if (!passed || passed.type !== 'item-passed') throw new Error('bench: backup.create did not pass');
@@ -53,6 +53,9 @@ export async function benchBackup(ctx: BenchContext, large: BenchDatabase & {byt
 	const raw: Array<{wallMs: number; bytes: number; peakKb: number}> = [];
 	// Warm the page cache once so neither side pays for the first read.
 	await rawDump(ctx, large);
+	// And the plan's validation cache: the first run of a plan validates it (~10 MiB more at its peak, 75.8 vs
+	// 64.8 MiB measured), so whichever size ran first would be compared against warm runs, not against its size.
+	await runbookBackup(ctx, planFile, small);
 	for (let r = 0; r < rounds; r++) {
 		ctx.log(`  round ${r + 1}/${rounds}: runbook backup, then raw pg_dump (${Math.round(large.bytes / 1e6)} MB)`);
 		rb.push(await runbookBackup(ctx, planFile, large));
@@ -72,7 +75,7 @@ export async function benchBackup(ctx: BenchContext, large: BenchDatabase & {byt
 		bound({id: 'backup.item-throughput-ratio', section: '2 backup', name: 'runbook backup item (journal duration) vs raw pg_dump', value: round(rawWall / rbItem), unit: '×', min: 0.98, detail: `item ${Math.round(rbItem)} ms vs raw ${Math.round(rawWall)} ms`}),
 		bound({id: 'backup.peak-rss-large', section: '2 backup', name: `runbook process peak RSS, ${round(mb, 0)} MB database`, value: round(peakLarge, 1), unit: 'MiB', max: 150, detail: `VmHWM of the node process (pg_dump is a separate process: ${round(Math.max(...raw.map((r) => r.peakKb)) / 1024, 1)} MiB)`}),
 		bound({id: 'backup.peak-rss-small', section: '2 backup', name: `runbook process peak RSS, ${round(small.bytes / 1e6, 0)} MB database`, value: round(peakSmall, 1), unit: 'MiB', max: 150}),
-		bound({id: 'backup.rss-size-ratio', section: '2 backup', name: `peak RSS at ${round(mb, 0)} MB ÷ peak RSS at ${round(small.bytes / 1e6, 0)} MB (size-independent)`, value: round(peakLarge / peakSmall), unit: '×', max: 1.05, detail: `database ${round(large.bytes / small.bytes, 1)}× larger; RSS ${round(peakLarge, 1)} vs ${round(peakSmall, 1)} MiB`}),
+		bound({id: 'backup.rss-size-ratio', section: '2 backup', name: `peak RSS at ${round(mb, 0)} MB ÷ peak RSS at ${round(small.bytes / 1e6, 0)} MB (size-independent)`, value: round(peakLarge / peakSmall), unit: '×', max: 1.05, detail: `database ${round(large.bytes / small.bytes, 1)}× larger; RSS ${round(peakLarge, 1)} vs ${round(peakSmall, 1)} MiB (largest of ${rounds} runs vs one; every run after a warm-up run, so none validates the plan)`}),
 		info({id: 'backup.dump-bytes', section: '2 backup', name: 'dump size (custom, -Z1)', value: round(median(rb.map((r) => r.bytes)) / 1e6, 1), unit: 'MB', detail: `raw pg_dump: ${round(median(raw.map((r) => r.bytes)) / 1e6, 1)} MB`}),
 	];
 }
