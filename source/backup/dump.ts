@@ -22,7 +22,7 @@
 import {childConnectionFailure} from '../db/connect-failure.js';
 import {chmod, link, mkdir, open, readdir, rm, stat, unlink} from 'node:fs/promises';
 import {fstatSync} from 'node:fs';
-import {DumpProgressTracker, isTableLine, tableSizesWith, type DumpEstimate, type TableSize} from './dump-progress.js';
+import {DumpProgressTracker, isTableLine, tableSizesWith, type DumpEstimate} from './dump-progress.js';
 import path from 'node:path';
 import type pg from 'pg';
 import {redact, type Target} from '../db/target.js';
@@ -227,23 +227,27 @@ function checkCompression(format: BackupFormat, compression: number | undefined)
 	return level;
 }
 
-/** The snapshot pg_dump will dump, held open (and counted) on our own connection until the dump ends. */
-type HeldSnapshot = {readonly id: string; readonly counts: Promise<TableCount[]>; readonly sizes: readonly TableSize[]};
-
-async function holdSnapshot(client: pg.Client, countRows: boolean, lockWaitTimeoutMs: number, schemas?: readonly string[]): Promise<HeldSnapshot> {
-	await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-	const {rows} = await client.query<{id: string}>('SELECT pg_export_snapshot() AS id');
-	// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
-	await client.query('SET LOCAL row_security = off');
-	// The counts run beside pg_dump: one backend, no parallel workers taking the cores pg_dump compresses on.
-	await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
-	// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
-	await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockWaitTimeoutMs}ms`]);
-	const sizes = await tableSizesWith(client, schemas);
-	const counts = countRows ? countRowsWith(client, schemas) : Promise.resolve([]);
-	// Avoid an unhandled rejection while the dump runs; the error is rethrown when awaited.
-	counts.catch(() => undefined);
-	return {id: rows[0]!.id, counts, sizes};
+/**
+ * Opens the transaction whose snapshot pg_dump dumps, and exports that
+ * snapshot, in one round trip. It stays open on our connection until the dump
+ * ends: the catalog sizes and the row counts are read in it beside pg_dump.
+ */
+async function exportSnapshot(client: pg.Client, lockWaitTimeoutMs: number): Promise<string> {
+	const results = (await client.query(
+		[
+			'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+			// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
+			'SET LOCAL row_security = off',
+			// The counts run beside pg_dump: one backend, no parallel workers taking the cores pg_dump compresses on.
+			'SET LOCAL max_parallel_workers_per_gather = 0',
+			// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
+			`SET LOCAL lock_timeout = ${Math.max(0, Math.trunc(lockWaitTimeoutMs))}`,
+			'SELECT pg_export_snapshot() AS id',
+		].join('; '),
+	)) as unknown as Array<pg.QueryResult<{id: string}>>;
+	const id = results.at(-1)?.rows[0]?.id;
+	if (!id) throw new Error('pg_export_snapshot() returned no snapshot');
+	return id;
 }
 
 /**
@@ -319,13 +323,16 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 					)
 				: new UserError(`Writing the backup file ${partial} failed (${error.code ?? error.message}); the partial file was removed, so no backup exists. Fix the cause and run the backup again.`, {cause: error});
 
+		// Ends pg_dump on the caller's signal, and when our own reads in its snapshot fail.
+		const stop = new AbortController();
+		const onAbort = () => stop.abort();
+		if (options.signal?.aborted) stop.abort();
+		else options.signal?.addEventListener('abort', onAbort, {once: true});
 		let hasher: GrowingFileHash | undefined;
 		try {
 			await chmod(partial, 0o600);
-			const snapshot = await holdSnapshot(client, options.countRows ?? true, lockWaitTimeoutMs, options.schemas);
-			// Before any table finishes, compressed output is guessed at 0.3 file bytes per catalog byte (MEASUREMENTS: 1 GB → 248 MB at -Z1).
-			tracker = new DumpProgressTracker(snapshot.sizes, format === 'plain' || compression === 0 ? 1 : 0.3);
-			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, noSync: true, snapshot: snapshot.id, schemas: options.schemas});
+			const snapshot = await exportSnapshot(client, lockWaitTimeoutMs);
+			const args = pgDumpArgs({format, compression, lockWaitTimeoutMs, file: partial, noSync: true, snapshot, schemas: options.schemas});
 			const timer = setInterval(() => report('dumping'), options.progressIntervalMs ?? 300);
 			// The file is hashed as pg_dump writes it, so the checksum is ready when pg_dump ends.
 			const growing = (hasher = new GrowingFileHash(handle, format === 'custom'));
@@ -333,14 +340,19 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 			const hashTimer = setInterval(() => {
 				growing.catchUp(size()).catch((error: unknown) => (hashError ??= error));
 			}, HASH_INTERVAL_MS);
+			// Table lines that arrive before the catalog sizes (pg_dump reads its catalog first: they do not, in practice).
+			const early: Array<readonly [string, number, number]> = [];
 			let result;
+			let sizesError: unknown;
+			let counts: Promise<TableCount[]> = Promise.resolve([]);
 			try {
-				result = await runChild({
+				// pg_dump starts first: its start-up (a wrapper script, connecting, reading the catalog) overlaps our reads below.
+				const child = runChild({
 					file: pgDump.path,
 					args,
 					env: {...target.childEnv(), PGAPPNAME: uniqueAppName('runbook-pg_dump')},
 					installHint: POSTGRES_CLIENT_HINT,
-					signal: options.signal,
+					signal: stop.signal,
 					onSpawn: options.onSpawn,
 					// An orphaned pg_dump writes a file that is discarded anyway: end it.
 					track: {resources, purpose: 'pg_dump of the backup', onOrphan: 'end', server: target.display, via: 'target', ...item},
@@ -348,16 +360,37 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 					onLine: (line) => {
 						const text = clean(line.line);
 						if (OBJECT_LINE.test(text)) objects += 1;
-						if (isTableLine(text)) tracker?.onLine(text, size(), Date.now());
+						if (isTableLine(text)) {
+							if (tracker) tracker.onLine(text, size(), Date.now());
+							else early.push([text, size(), Date.now()]);
+						}
 						lastLine = text;
 						options.onLine?.({stream: line.stream, line: text});
 					},
 				});
+				// Before any table finishes, compressed output is guessed at 0.3 file bytes per catalog byte (MEASUREMENTS: 1 GB → 248 MB at -Z1).
+				const prior = format === 'plain' || compression === 0 ? 1 : 0.3;
+				tableSizesWith(client, options.schemas).then(
+					(sizes) => {
+						tracker = new DumpProgressTracker(sizes, prior);
+						for (const [text, at, now] of early) tracker.onLine(text, at, now);
+					},
+					(error: unknown) => {
+						// Our snapshot's reads failed (a lock timeout): the counts would too, so pg_dump stops now.
+						sizesError = error;
+						stop.abort();
+					},
+				);
+				if (options.countRows ?? true) counts = countRowsWith(client, options.schemas);
+				// Avoid an unhandled rejection while the dump runs; the error is rethrown when awaited.
+				counts.catch(() => undefined);
+				result = await child;
 			} finally {
 				clearInterval(timer);
 				clearInterval(hashTimer);
 			}
-			const tables = await snapshot.counts;
+			if (sizesError) throw sizesError;
+			const tables = await counts;
 			await client.query('COMMIT');
 			if (options.signal?.aborted) {
 				throw new UserError(`The backup of ${target.display} was cancelled; the partial file was removed.`);
@@ -415,6 +448,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 			fileResource?.release('removed (the backup failed)');
 			if (error instanceof UserError) throw error;
 			throw new UserError(`The backup of ${target.display} failed: ${clean(errorMessage(error))}. No backup file was kept; fix the cause and run it again.`, {cause: error});
+		} finally {
+			options.signal?.removeEventListener('abort', onAbort);
 		}
 	});
 }
