@@ -58,18 +58,25 @@ export type ResourceSpec = {
 	readonly bytes?: number;
 };
 
+/**
+ * `sync: false` journals without an fsync of its own: the next fsync'd event
+ * makes it durable. For a pair registered together (the last one fsyncs for
+ * both), or the release of something a resumed run would find gone anyway.
+ */
+export type JournalOptions = {readonly sync?: boolean};
+
 export type ResourceHandle = {
 	readonly id: string;
 	readonly name: string;
 	/** Records what became known after creation (a pid, a size). */
 	readonly update: (patch: {readonly pid?: number; readonly bytes?: number; readonly detail?: string}) => void;
 	/** Records that it is gone (or handed over: "renamed to app", "recorded as the backup"). */
-	readonly release: (how: string) => void;
+	readonly release: (how: string, options?: JournalOptions) => void;
 };
 
 export type ResourceTracker = {
-	/** Journals the resource, durably, before the caller creates it. */
-	readonly register: (spec: ResourceSpec) => ResourceHandle;
+	/** Journals the resource, durably (unless `sync: false`, see JournalOptions), before the caller creates it. */
+	readonly register: (spec: ResourceSpec, options?: JournalOptions) => ResourceHandle;
 	/** A short tag of the run's id for names (`[a-z0-9_]`): every created name carries it. */
 	readonly runTag: string;
 };

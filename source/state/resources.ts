@@ -11,7 +11,7 @@
  */
 import {randomBytes} from 'node:crypto';
 import os from 'node:os';
-import type {ResourceHandle, ResourceSpec, ResourceTracker} from '../proc/resource.js';
+import type {JournalOptions, ResourceHandle, ResourceSpec, ResourceTracker} from '../proc/resource.js';
 import {runTagOf} from '../proc/resource.js';
 
 export type ResourceRecord = ResourceSpec & {
@@ -31,17 +31,17 @@ export type ResourceJournal = {
 			| {readonly type: 'resource-registered'; readonly resource: Omit<ResourceRecord, 'registeredAt' | 'status'>}
 			| {readonly type: 'resource-updated'; readonly id: string; readonly pid?: number; readonly bytes?: number; readonly detail?: string}
 			| {readonly type: 'resource-released'; readonly id: string; readonly how: string},
-		options?: {readonly sync?: boolean},
+		options?: JournalOptions,
 	) => unknown;
 };
 
 export function journalResources(journal: ResourceJournal, runId: string): ResourceTracker {
 	return {
 		runTag: runTagOf(runId),
-		register: (spec: ResourceSpec): ResourceHandle => {
+		register: (spec: ResourceSpec, options: JournalOptions = {}): ResourceHandle => {
 			const id = randomBytes(4).toString('hex');
 			const needsHost = spec.kind === 'process' || spec.kind === 'server';
-			journal.append({type: 'resource-registered', resource: {...spec, ...(needsHost && !spec.host ? {host: os.hostname()} : {}), id, runId}});
+			journal.append({type: 'resource-registered', resource: {...spec, ...(needsHost && !spec.host ? {host: os.hostname()} : {}), id, runId}}, options);
 			let released = false;
 			const sync = spec.kind !== 'process';
 			return {
@@ -50,10 +50,10 @@ export function journalResources(journal: ResourceJournal, runId: string): Resou
 				update: (patch) => {
 					if (!released) journal.append({type: 'resource-updated', id, ...patch}, {sync});
 				},
-				release: (how) => {
+				release: (how, releaseOptions = {}) => {
 					if (released) return;
 					released = true;
-					journal.append({type: 'resource-released', id, how}, {sync});
+					journal.append({type: 'resource-released', id, how}, {sync: sync && releaseOptions.sync !== false});
 				},
 			};
 		},

@@ -31,15 +31,21 @@ function wrapperFiles(ctx: ExecContext): {guard: string; record: string; remove:
 	mkdirSync(dir, {recursive: true, mode: 0o700});
 	const stem = `${ctx.resources.runTag}_${ctx.executionId.slice(0, 8)}`;
 	const files = {guard: path.join(dir, `guard_${stem}.sql`), record: path.join(dir, `record_${stem}.sql`)};
-	const handles = Object.values(files).map((name) => ctx.resources.register({kind: 'file', name, purpose: `psql wrapper (ledger guard and record) for ${ctx.item.id}`, itemId: ctx.item.id}));
+	const purpose = `psql wrapper (ledger guard and record) for ${ctx.item.id}`;
+	// One fsync for the pair: the second registration makes both durable before either file is written.
+	const handles = [
+		ctx.resources.register({kind: 'file', name: files.guard, purpose, itemId: ctx.item.id}, {sync: false}),
+		ctx.resources.register({kind: 'file', name: files.record, purpose, itemId: ctx.item.id}),
+	];
 	writeFileSync(files.guard, LEDGER_GUARD_SQL, {mode: 0o600});
 	writeFileSync(files.record, LEDGER_RECORD_SQL, {mode: 0o600});
 	return {
 		...files,
+		// Released without an fsync of their own (the item's result follows at once): a resumed run that finds them open finds the files gone.
 		remove: () => {
 			for (const h of handles) {
 				rmSync(h.name, {force: true});
-				h.release('removed');
+				h.release('removed', {sync: false});
 			}
 		},
 	};
