@@ -41,14 +41,24 @@ function shown(value: unknown, label: string, secret: boolean): string {
 	return `${label} = ${maskUrl(text).slice(0, 60)}`;
 }
 
+/** A whole number of milliseconds for a SET (the default when the option is not a finite number). */
+function millis(value: number | undefined, fallback: number): number {
+	return value !== undefined && Number.isFinite(value) ? Math.max(0, Math.trunc(value)) : fallback;
+}
+
+/** SET LOCAL ROLE, the role bound as a parameter: the same setting (the role GUC, checked the same way), one round trip. */
+export async function setLocalRole(client: ClientBase, role: string): Promise<void> {
+	await client.query(`SELECT set_config('role', $1::text, true)`, [role]);
+}
+
 export async function runProbe(client: ClientBase, probe: Probe, role: string, options: ProbeRunOptions = {}): Promise<ProbeResult> {
 	const secrets = options.secrets ?? [];
 	const started = Date.now();
 	const base = {probeId: probe.id};
 	const done = (rest: Omit<ProbeResult, 'probeId' | 'durationMs'>): ProbeResult => ({...base, ...rest, durationMs: Date.now() - started});
-	await client.query('BEGIN');
 	try {
-		await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [`${options.lockTimeoutMs ?? 2000}ms`, `${options.statementTimeoutMs ?? 15_000}ms`]);
+		// The transaction and its two timeouts in one round trip (whole milliseconds, not values of the probe); rolled back below in any case.
+		await client.query(`BEGIN; SET LOCAL lock_timeout = '${millis(options.lockTimeoutMs, 2000)}ms'; SET LOCAL statement_timeout = '${millis(options.statementTimeoutMs, 15_000)}ms'`);
 		const values: unknown[] = [];
 		const params: string[] = [];
 		for (const [i, param] of probe.params.entries()) {
@@ -73,8 +83,7 @@ export async function runProbe(client: ClientBase, probe: Probe, role: string, o
 			params.push(shown(value, label, Boolean(param.secret)));
 		}
 		try {
-			const {rows} = await client.query<{sql: string}>(`SELECT format('SET LOCAL ROLE %I', $1::text) AS sql`, [role]);
-			await client.query(rows[0]!.sql);
+			await setLocalRole(client, role);
 		} catch (error) {
 			return done({outcome: 'error', columns: [], rows: 0, params, ...failure(error, secrets, `SET ROLE ${role} failed: `)});
 		}

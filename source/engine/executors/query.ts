@@ -9,6 +9,7 @@ import type {Param, QueryItem} from '../../plan/schema.js';
 import type {ExecContext, Outcome} from '../context.js';
 import {evaluateAll} from '../expect.js';
 import {redact} from '../../db/target.js';
+import {setLocalRole} from '../../probes/run-probe.js';
 
 export async function resolveParams(ctx: ExecContext, params: readonly Param[] | undefined): Promise<unknown[]> {
 	const out: unknown[] = [];
@@ -28,8 +29,7 @@ export async function resolveParams(ctx: ExecContext, params: readonly Param[] |
 export async function runAsAppRole<T>(client: pg.ClientBase, role: string, fn: () => Promise<T>): Promise<T> {
 	await client.query('BEGIN');
 	try {
-		const {rows} = await client.query<{sql: string}>(`SELECT format('SET LOCAL ROLE %I', $1::text) AS sql`, [role]);
-		await client.query(rows[0]!.sql);
+		await setLocalRole(client, role);
 		return await fn();
 	} finally {
 		await client.query('ROLLBACK').catch(() => undefined);
