@@ -222,6 +222,13 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		await endPreview(preview, error, held);
 		throw error;
 	}
+	// The run lock and the working connection are made while the engine loads: the handshakes' wait overlaps the loading.
+	// The run awaits them (a refusal is its error); until then a rejection is not left unhandled, and they are given back
+	// if the run does not start.
+	const session = import('../engine/session.js');
+	const connections = session.then(({connectSession}) => connectSession(resolved.target, plan.plan.id));
+	connections.catch(() => undefined);
+	let handedOver = false;
 	let exitCode = 1;
 	try {
 		const settings = buildSettings(options, resolved, stateDir);
@@ -229,7 +236,9 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		// nothing has written it since it was read above (an archived state starts a new journal).
 		const startSeq = before?.state.lastSeq ?? 0;
 		const {startRun, scriptedDecider, interactiveDecider} = await engine;
+		handedOver = true;
 		const controller = await startRun({
+			connections,
 			plan,
 			target: resolved.target,
 			targetSource: resolved.source,
@@ -295,6 +304,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		process.off('SIGTERM', onSignal);
 		process.off('SIGHUP', onSignal);
 	} finally {
+		if (!handedOver) await (await session).releaseConnections(connections);
 		await resolved.close();
 	}
 	return exitCode;

@@ -25,7 +25,7 @@ import {UserError, errorMessage} from '../errors.js';
 import {summarize, type Rehearsal} from '../rehearsal/file.js';
 import {prompter, type DeciderFactory} from './decider.js';
 import {operatorControls} from './decide-interactive.js';
-import {openSession, type Session} from './session.js';
+import {openSession, releaseConnections, type Session, type SessionConnections} from './session.js';
 import {reconcileOnResume, type ResumeInput} from './reconcile.js';
 import {Stop, walkPlan} from './walk.js';
 
@@ -47,6 +47,8 @@ export type RunOptions = {
 	readonly runId?: string;
 	/** Resume: the operator's word on what the stopped run left that holds data (default: kept and listed). */
 	readonly decideLeftover?: ResumeInput['decideLeftover'];
+	/** The run lock and the working connection, already being made (connectSession, while the engine loaded); given back if the run does not start. */
+	readonly connections?: Promise<SessionConnections>;
 };
 
 /** Opens the state, checks the plan is the one the run started with, and makes the backup directory (exit 2 on any). */
@@ -71,7 +73,13 @@ function openState(options: RunOptions): StateStore {
 
 export async function startRun(options: RunOptions): Promise<Controller> {
 	const {plan, target} = options;
-	const store = openState(options);
+	let store: StateStore;
+	try {
+		store = openState(options);
+	} catch (error) {
+		if (options.connections) await releaseConnections(options.connections);
+		throw error;
+	}
 	const prior = store.current;
 	let session: Session;
 	try {
@@ -82,6 +90,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 			target,
 			planId: plan.plan.id,
 			stateDir: options.stateDir,
+			...(options.connections ? {connections: options.connections} : {}),
 			...(tools ? {beforeLedger: (client) => preflight({plan, target, client, settings: options.settings, state: prior, tools})} : {}),
 		});
 	} catch (error) {

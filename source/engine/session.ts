@@ -31,26 +31,42 @@ export type SessionOptions = {
 	readonly stateDir: string;
 	/** Runs on the working connection before the ledger is created (preflight: exit 2 before anything is made). */
 	readonly beforeLedger?: (client: pg.Client) => Promise<void>;
+	/** The run lock and the working connection, when the caller started making them already (connectSession); made here otherwise. */
+	readonly connections?: Promise<SessionConnections>;
 };
+
+export type SessionConnections = {readonly lock: RunLock; readonly client: pg.Client};
+
+/**
+ * Takes the run lock and makes the working connection, at once (one
+ * handshake's wait, not two); whichever fails, the other is given back, and
+ * the lock's refusal is the error that counts.
+ */
+export async function connectSession(target: Target, planId: string): Promise<SessionConnections> {
+	const [locked, connected] = await Promise.allSettled([acquireRunLock(target, planId), connect(target, `runbook:${planId}:work`)]);
+	if (locked.status === 'rejected') {
+		if (connected.status === 'fulfilled') await connected.value.end().catch(() => undefined);
+		throw locked.reason;
+	}
+	if (connected.status === 'rejected') {
+		await locked.value.release();
+		throw connected.reason;
+	}
+	return {lock: locked.value, client: connected.value};
+}
+
+/** Gives back connections a run made but will not use (it did not start); their failure was reported elsewhere, or does not matter. */
+export async function releaseConnections(connections: Promise<SessionConnections>): Promise<void> {
+	const made = await connections.catch(() => undefined);
+	if (!made) return;
+	await made.client.end().catch(() => undefined);
+	await made.lock.release();
+}
 
 /** Takes the run lock, connects, prepares the ledger and starts the poller; on a failure, releases what it took. */
 export async function openSession(options: SessionOptions): Promise<Session> {
 	const {target, planId} = options;
-	// The lock's connection and the working one are made at once (one handshake's wait, not two);
-	// whichever fails, the other is given back, and the lock's refusal is the error that counts.
-	const open = async (): Promise<{lock: RunLock; client: pg.Client}> => {
-		const [locked, connected] = await Promise.allSettled([acquireRunLock(target, planId), connect(target, `runbook:${planId}:work`)]);
-		if (locked.status === 'rejected') {
-			if (connected.status === 'fulfilled') await connected.value.end().catch(() => undefined);
-			throw locked.reason;
-		}
-		if (connected.status === 'rejected') {
-			await locked.value.release();
-			throw connected.reason;
-		}
-		return {lock: locked.value, client: connected.value};
-	};
-	let {lock, client} = await open();
+	let {lock, client} = await (options.connections ?? connectSession(target, planId));
 	try {
 		await options.beforeLedger?.(client);
 		await ensureLedger(client);
@@ -89,7 +105,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		suspend: async () => {
 			await close();
 			return async () => {
-				({lock, client} = await open());
+				({lock, client} = await connectSession(target, planId));
 				await ensureLedger(client);
 				poller = startPoller();
 			};
