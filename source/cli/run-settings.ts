@@ -9,7 +9,7 @@
  * shown and must be confirmed (interactive), or is refused with exit 2
  * (--yes): a resumed run never changes course silently.
  */
-import {existsSync, readFileSync, writeFileSync, renameSync, mkdirSync} from 'node:fs';
+import {existsSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {maskUrl} from '../db/target.js';
 import {UserError} from '../errors.js';
@@ -129,12 +129,29 @@ export function effectiveSettings(options: CliOptions, stateDir: string): Record
 	return out;
 }
 
+/**
+ * settings.json is kept with conf, the design card's store for settings: an atomic write (temp file, fsync,
+ * rename) with mode 0600, read back as one object. conf (and ajv with it) is loaded only here: when a run
+ * starts, after its first frame is on the screen, and when a resumed run reads what it started with.
+ */
+async function settingsStore(stateDir: string): Promise<{store: Record<string, unknown>}> {
+	const {default: Conf} = await import('conf');
+	return new Conf<Record<string, unknown>>({
+		cwd: stateDir,
+		configName: 'settings',
+		configFileMode: 0o600,
+		accessPropertiesByDotNotation: false,
+		clearInvalidConfig: false,
+		serialize: (value) => `${JSON.stringify(value, null, 2)}\n`,
+	});
+}
+
 export async function readSettings(stateDir: string): Promise<SettingsFile | undefined> {
 	const file = path.join(stateDir, SETTINGS_FILE);
 	if (!existsSync(file)) return undefined;
 	let parsed: SettingsFile | string;
 	try {
-		parsed = parseSettingsFile(JSON.parse(readFileSync(file, 'utf8')));
+		parsed = parseSettingsFile((await settingsStore(stateDir)).store);
 	} catch (error) {
 		parsed = `not JSON: ${error instanceof Error ? error.message : String(error)}`;
 	}
@@ -142,11 +159,14 @@ export async function readSettings(stateDir: string): Promise<SettingsFile | und
 	return parsed;
 }
 
-export function writeSettings(stateDir: string, settings: SettingsFile): void {
-	mkdirSync(stateDir, {recursive: true, mode: 0o700});
-	const file = path.join(stateDir, SETTINGS_FILE);
-	writeFileSync(`${file}.tmp`, `${JSON.stringify(settings, null, 2)}\n`, {mode: 0o600});
-	renameSync(`${file}.tmp`, file);
+export async function writeSettings(stateDir: string, settings: SettingsFile): Promise<void> {
+	try {
+		mkdirSync(stateDir, {recursive: true, mode: 0o700});
+		(await settingsStore(stateDir)).store = {...settings};
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code ?? String(error);
+		throw new UserError(`The run's settings could not be written to ${path.join(stateDir, SETTINGS_FILE)} (${code}). Free space there or give a writable --state-dir; nothing was started.`, {cause: error});
+	}
 }
 
 export function newSettingsFile(options: CliOptions, stateDir: string): SettingsFile {
@@ -183,9 +203,9 @@ export function resumeSettings(options: CliOptions, recorded: SettingsFile): {op
 	return {options: Object.keys(reuse).length > 0 ? withValues(options, reuse) : options, changes};
 }
 
-export function recordChanges(stateDir: string, recorded: SettingsFile, changes: readonly SettingChange[]): void {
+export async function recordChanges(stateDir: string, recorded: SettingsFile, changes: readonly SettingChange[]): Promise<void> {
 	const at = new Date().toISOString();
 	const settings = {...recorded.settings};
 	for (const c of changes) settings[c.name] = recordable(c.name, c.given);
-	writeSettings(stateDir, {...recorded, settings, changes: [...recorded.changes, ...changes.map((c) => ({at, name: c.name, from: c.recorded, to: recordable(c.name, c.given)}))]});
+	await writeSettings(stateDir, {...recorded, settings, changes: [...recorded.changes, ...changes.map((c) => ({at, name: c.name, from: c.recorded, to: recordable(c.name, c.given)}))]});
 }

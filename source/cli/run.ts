@@ -22,7 +22,7 @@ import type {ResolvedTarget} from './target.js';
 import {plainRenderer, exitCodeFor} from './plain.js';
 import {requireTerminal} from './terminal.js';
 import {eventJson} from './json.js';
-import {SETTINGS_FILE, describeChanges, newSettingsFile, readSettings, recordChanges, resumeSettings, writeSettings} from './run-settings.js';
+import {SETTINGS_FILE, describeChanges, newSettingsFile, readSettings, recordChanges, resumeSettings, writeSettings, type SettingsFile} from './run-settings.js';
 import {describeResource, openResources} from '../state/resources.js';
 import {humanBytes} from '../backup/human-bytes.js';
 import {askAboutLeftover, type LeftoverDecision} from './ask-leftover.js';
@@ -161,6 +161,8 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	// The run's settings: recorded when it starts, reused (and guarded) when it is resumed.
 	const recorded = previous?.lastSeq && (options.resume || rollback) ? await readSettings(stateDir) : undefined;
 	let settingsNote: string | undefined;
+	// A new run's settings are written once its first frame is up (conf is not loaded before it).
+	let newSettings: SettingsFile | undefined;
 	if (recorded) {
 		const resumed = resumeSettings(options, recorded);
 		if (resumed.changes.length > 0) {
@@ -171,7 +173,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 				);
 			}
 			await confirmSettingChanges(changes);
-			recordChanges(stateDir, recorded, resumed.changes);
+			await recordChanges(stateDir, recorded, resumed.changes);
 			settingsNote = `settings changed on resume, confirmed by the operator: ${changes}`;
 		}
 		// A resumed run applies the files it started with (--migrations is one of its settings).
@@ -179,7 +181,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 		options = resumed.options;
 		log(`settings: those the run started with (${path.join(stateDir, SETTINGS_FILE)})`);
 	} else {
-		writeSettings(stateDir, newSettingsFile(options, stateDir));
+		newSettings = newSettingsFile(options, stateDir);
 	}
 	// After the settings: a resumed run carries the rehearsal it started with (--rehearsal is recorded).
 	const rehearsal = await loadRunRehearsal(options, stateDir, plan.plan.id);
@@ -209,6 +211,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	const engine = loadEngine();
 	let resolved: ResolvedTarget;
 	try {
+		if (newSettings) await writeSettings(stateDir, newSettings);
 		const {resolveTarget} = await import('./target.js');
 		resolved = await resolveTarget({
 			...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),

@@ -1,6 +1,6 @@
-/** settings.json is checked by hand on resume (no zod before the first frame): what it accepts and refuses. */
+/** settings.json, kept with conf and checked by hand on resume (no zod before the first frame): what it accepts and refuses. */
 import {describe, expect, it} from 'vitest';
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {parseSettingsFile, readSettings, writeSettings, SETTINGS_FILE, type SettingsFile} from '../../source/cli/run-settings.js';
@@ -17,8 +17,11 @@ const good: SettingsFile = {
 describe('settings.json', () => {
 	it('reads back what it wrote, and an old file without changes', async () => {
 		const dir = mkdtempSync(path.join(tmpdir(), 'settings-'));
-		writeSettings(dir, good);
+		await writeSettings(dir, good);
 		expect(await readSettings(dir)).toEqual(good);
+		// Only the operator reads it: it names the backup directory, the roles and the URLs (without passwords).
+		expect(statSync(path.join(dir, SETTINGS_FILE)).mode & 0o777).toBe(0o600);
+		expect(readFileSync(path.join(dir, SETTINGS_FILE), 'utf8')).toBe(`${JSON.stringify(good, null, 2)}\n`);
 		const {changes: _none, ...old} = good;
 		expect(parseSettingsFile(old)).toEqual({...old, changes: []});
 	});
