@@ -22,8 +22,13 @@ export async function benchTui(ctx: BenchContext, presses = 5): Promise<Figure[]
 	const db = await ctx.cloneDatabase('tui');
 	const session = await startTmux({name: 'tui', dir, command: [process.execPath, CLI, '--plan', plan, '--state-dir', `${dir}/state`], env: {DATABASE_URL: db.url}, mark: HELP_MARK});
 	const memory = sampleMemory(session.pid, 25);
-	// Wait until the flood is on screen (the shell item's live tail shows the line).
-	await waitFor(async () => ((await session.capture()).includes('0123456789012345678901234567890123456789') ? true : undefined), 30_000, 'the flood to reach the screen', 20);
+	// Wait until the flood is on screen: the shell item's live tail shows the line. The line alone is not
+	// enough: the detail pane's command line has it too, and the text first frame drawn before the TUI is
+	// loaded shows that, so the first press would time the TUI's start-up instead of a key during the flood.
+	await waitFor(async () => {
+		const screen = await session.capture();
+		return screen.includes('Output (live):') && screen.includes('0123456789012345678901234567890123456789') ? true : undefined;
+	}, 30_000, 'the flood to reach the screen', 20);
 	const floodSeenAt = Date.now();
 	const presses_ = await pressHelp(session, presses, () => session.alive());
 	const pressesDoneAt = Date.now();

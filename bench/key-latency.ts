@@ -17,7 +17,14 @@ export async function pressHelp(session: TmuxSession, presses: number, keepGoing
 	for (let i = 0; i < presses && keepGoing(); i++) {
 		for (const opening of [true, false]) {
 			const at = Date.now();
-			await session.sendKeys('?');
+			try {
+				await session.sendKeys('?');
+			} catch (error) {
+				// The program ended meanwhile (the flood is over, the pane and tmux went with it): the presses so far stand.
+				const ended = await waitFor(() => (keepGoing() ? undefined : true), 1000, 'the program to end', 20).catch(() => false);
+				if (!ended) throw error;
+				return {sent, unanswered};
+			}
 			if (opening) sent.push(at);
 			try {
 				await waitFor(async () => ((await session.capture()).includes(HELP_MARK) === opening ? true : undefined), 10_000, opening ? 'the help to open' : 'the help to close', 5);
