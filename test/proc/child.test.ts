@@ -42,6 +42,29 @@ describe('runChild', () => {
 		expect(Date.parse(result.endedAt) - Date.parse(result.startedAt)).toBeGreaterThanOrEqual(0);
 	});
 
+	it('reads a flooding child one chunk at a time: the event loop gets a turn between any two 64 KB of its output', async () => {
+		// Without the pause libuv reads a full pipe up to 32 times in a row (~50 000 lines here) before stdin or a timer is looked at.
+		const perChunk = Math.ceil(65_536 / 41);
+		let sinceTurn = 0;
+		let most = 0;
+		let lines = 0;
+		let running = true;
+		const turn = () => {
+			most = Math.max(most, sinceTurn);
+			sinceTurn = 0;
+			if (running) setImmediate(turn);
+		};
+		setImmediate(turn);
+		const result = await runChild({file: 'sh', args: ['-c', 'yes 0123456789012345678901234567890123456789 | head -c 20000000'], onLine: () => {
+			sinceTurn += 1;
+			lines += 1;
+		}});
+		running = false;
+		expect(result.exitCode).toBe(0);
+		expect(lines).toBe(Math.ceil(20_000_000 / 41));
+		expect(most).toBeLessThanOrEqual(2 * perChunk);
+	});
+
 	it('names a binary that is not on PATH with the install hint, as an error the operator can fix', async () => {
 		const {tracker, log} = recordingTracker();
 		const error = await runChild({file: 'runbook-no-such-binary', args: [], installHint: 'Install the frobnicator.', track: {resources: tracker, purpose: 'test'}}).catch((e: unknown) => e);
