@@ -75,9 +75,8 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
 	);
 	if (rows[0]?.ok) return;
 	try {
-		await client.query('BEGIN');
-		await client.query(LEDGER_DDL);
-		await client.query('COMMIT');
+		// One round trip: a statement that fails stops the rest of the text, COMMIT included, and is rolled back below.
+		await client.query(`BEGIN;\n${LEDGER_DDL}\nCOMMIT;`);
 	} catch (error) {
 		await client.query('ROLLBACK').catch(() => undefined);
 		throw new UserError(

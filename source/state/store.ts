@@ -96,7 +96,8 @@ export class StateStore {
 		if (loaded.snapshotProblem && loaded.snapshotProblem !== 'missing' && fromJournal.lastSeq > 0) {
 			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was not usable (${loaded.snapshotProblem}); the state was rebuilt from the journal (seq ${fromJournal.lastSeq}).`);
 		}
-		writeSnapshot(dir, fromJournal, loaded.offset);
+		// A new state directory has nothing to cache yet: its first snapshot follows its first events.
+		if (fromJournal.lastSeq > 0 || loaded.snapshotProblem !== 'missing') writeSnapshot(dir, fromJournal, loaded.offset);
 		let fd: number;
 		try {
 			fd = openSync(journalFile, 'a', 0o600);
