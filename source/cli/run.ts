@@ -272,11 +272,23 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			log(`state: ${stateDir}`);
 			// NDJSON: every event as journaled, one per line; otherwise one plain line per event. Human lines stay on stderr.
 			const plain = plainRenderer();
+			// The lines of one tick go out in one write (a probe item's lines, a chunk of psql's output come in bursts):
+			// a run prints ~300 lines, and each write to a pipe wakes its reader.
+			let pending = '';
+			const flush = () => {
+				const text = pending;
+				pending = '';
+				if (text) process.stdout.write(text);
+			};
+			const out = (text: string) => {
+				if (pending === '') setImmediate(flush);
+				pending += text;
+			};
 			const write = options.json
-				? (event: EngineEvent) => process.stdout.write(`${eventJson(event)}\n`)
+				? (event: EngineEvent) => out(`${eventJson(event)}\n`)
 				: (event: EngineEvent, state: RunState) => {
 						const line = plain(event, state);
-						if (line !== undefined) process.stdout.write(`${line}\n`);
+						if (line !== undefined) out(`${line}\n`);
 					};
 			if (!options.json) for (const line of [...replayLines(controller.state())]) process.stdout.write(`${line}\n`);
 			// The events appended before we subscribed (run-started, …) come from the journal, in the same tick: none is lost or doubled.
@@ -292,6 +304,7 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 				write(event, controller.state());
 			}
 			const final = await controller.done;
+			flush();
 			exitCode = interrupted ? 130 : exitCodeFor(final);
 		} else {
 			if (preview) {
