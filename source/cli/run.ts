@@ -211,7 +211,6 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	const engine = loadEngine();
 	let resolved: ResolvedTarget;
 	try {
-		if (newSettings) await writeSettings(stateDir, newSettings);
 		const {resolveTarget} = await import('./target.js');
 		resolved = await resolveTarget({
 			...(options.databaseUrl ? {databaseUrl: options.databaseUrl} : {}),
@@ -234,6 +233,13 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	let handedOver = false;
 	let exitCode = 1;
 	try {
+		// A new run's settings are recorded before its engine starts, while it connects (conf loads for them).
+		if (newSettings) {
+			await writeSettings(stateDir, newSettings).catch(async (error: unknown) => {
+				await endPreview(preview, error, held);
+				throw error;
+			});
+		}
 		const settings = buildSettings(options, resolved, stateDir);
 		// Where this run's events begin in the journal (the renderers show them all, run-started included):
 		// nothing has written it since it was read above (an archived state starts a new journal).
