@@ -1,14 +1,14 @@
 /**
- * Child processes (psql, pg_dump, pg_restore, shell items) run through
- * node's spawn, their stdout and stderr split into lines as they arrive and
- * handed to `onLine`. Nothing is buffered beyond a bounded tail, so a child
- * printing megabytes per second costs constant memory. A child that is
- * cancelled or times out gets SIGTERM, and SIGKILL 2 s later if it is still
- * there; one still running when the runbook's process exits gets SIGTERM.
- * (execa did the same and cost ~25 ms of module loading at every start.)
+ * Child processes (psql, pg_dump, pg_restore, shell items) run through execa,
+ * their stdout and stderr split into lines as they arrive and handed to
+ * `onLine`. Nothing is buffered beyond a bounded tail, so a child printing
+ * megabytes per second costs constant memory. A child that is cancelled or
+ * times out gets SIGTERM, and SIGKILL 2 s later if it is still there; one
+ * still running when the runbook's process exits is ended (execa's cleanup).
+ * execa is imported with the first child, not at start-up (~25 ms of module
+ * loading that `status` and the first frame never need).
  */
-import {spawn, type ChildProcess} from 'node:child_process';
-import {closeSync, openSync} from 'node:fs';
+import type {ResultPromise} from 'execa';
 import {createInterface} from 'node:readline';
 import {UserError} from '../errors.js';
 import {BoundedLines} from './bounded-lines.js';
@@ -52,22 +52,6 @@ export type ChildResult = {
 	readonly endedAt: string;
 };
 
-/** How long a child has after SIGTERM (cancelled, timed out) before SIGKILL. */
-const FORCE_KILL_AFTER_MS = 2000;
-
-/** Children still running, ended with SIGTERM if the runbook's process exits before them. */
-const running = new Set<ChildProcess>();
-let exitHooked = false;
-
-function keepTrack(child: ChildProcess): void {
-	running.add(child);
-	if (exitHooked) return;
-	exitHooked = true;
-	process.on('exit', () => {
-		for (const c of running) c.kill('SIGTERM');
-	});
-}
-
 export async function runChild(options: ChildOptions): Promise<ChildResult> {
 	const started = Date.now();
 	const startedAt = new Date(started).toISOString();
@@ -78,43 +62,30 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
 		const {resources, ...spec} = options.track;
 		tracked = resources.register({kind: 'process', name: path.basename(options.file), applicationName, ...spec});
 	}
-	let child: ChildProcess;
-	let stdoutFd: number | undefined;
+	const {execa} = await import('execa');
+	let subprocess: ResultPromise;
 	try {
-		if (options.stdoutFile) stdoutFd = openSync(options.stdoutFile, 'w');
-		child = spawn(options.file, [...options.args], {
-			// Inherited, then the caller's (undefined removes a variable: spawn leaves it out).
-			env: {...process.env, ...options.env, LC_MESSAGES: 'C', PGAPPNAME: applicationName},
+		subprocess = execa(options.file, [...options.args], {
+			env: {...options.env, LC_MESSAGES: 'C', PGAPPNAME: applicationName},
+			extendEnv: true,
 			cwd: options.cwd,
-			stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+			buffer: false,
+			reject: false,
+			stdin: 'ignore',
+			stdout: options.stdoutFile ? {file: options.stdoutFile} : 'pipe',
+			stderr: 'pipe',
+			cancelSignal: options.signal,
+			timeout: options.timeoutMs,
+			forceKillAfterDelay: 2000,
 		});
 	} catch (error) {
 		tracked?.release('never started');
 		throw missingBinary(options, error);
-	} finally {
-		// The child has its own copy of the descriptor.
-		if (stdoutFd !== undefined) closeSync(stdoutFd);
 	}
-	// 'close' comes after the exit and the end of stdout and stderr; also when spawning failed (after 'error').
-	let spawnError: NodeJS.ErrnoException | undefined;
-	child.on('error', (error: NodeJS.ErrnoException) => {
-		spawnError ??= error;
-	});
-	const closed = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('close', (code, signal) => resolve({code, signal})));
-	if (child.pid !== undefined) {
-		keepTrack(child);
-		tracked?.update({pid: child.pid});
-		options.onSpawn?.(child.pid);
+	if (subprocess.pid !== undefined) {
+		tracked?.update({pid: subprocess.pid});
+		options.onSpawn?.(subprocess.pid);
 	}
-	let forceKill: NodeJS.Timeout | undefined;
-	const terminate = () => {
-		if (child.exitCode !== null || child.signalCode !== null || forceKill) return;
-		child.kill('SIGTERM');
-		forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
-	};
-	const timeout = options.timeoutMs === undefined ? undefined : setTimeout(terminate, options.timeoutMs);
-	if (options.signal?.aborted) terminate();
-	else options.signal?.addEventListener('abort', terminate, {once: true});
 	const pump = (stream: NodeJS.ReadableStream | null | undefined, name: 'stdout' | 'stderr') =>
 		new Promise<void>((resolve) => {
 			if (!stream) return resolve();
@@ -136,19 +107,15 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
 			// A child that never started has its pipes destroyed without an end.
 			stream.once('close', () => resolve());
 		});
-	const pumps = Promise.all([pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
-	const result = await closed;
+	const pumps = Promise.all([options.stdoutFile ? Promise.resolve() : pump(subprocess.stdout, 'stdout'), pump(subprocess.stderr, 'stderr')]);
+	const result = await subprocess;
 	await pumps;
-	running.delete(child);
-	clearTimeout(timeout);
-	clearTimeout(forceKill);
-	options.signal?.removeEventListener('abort', terminate);
 	const ended = Date.now();
-	const exitCode = spawnError ? undefined : (result.code ?? undefined);
-	tracked?.release(result.signal ? `ended by ${result.signal}` : `exited with code ${exitCode ?? '?'}`);
-	if (spawnError?.code === 'ENOENT') throw missingBinary(options, spawnError);
+	tracked?.release(result.signal ? `ended by ${result.signal}` : `exited with code ${result.exitCode ?? '?'}`);
+	const failure = result as {code?: string; cause?: unknown};
+	if (failure.code === 'ENOENT' || (failure.cause as {code?: string} | undefined)?.code === 'ENOENT') throw missingBinary(options, failure.cause ?? result);
 	return {
-		exitCode: exitCode ?? (result.signal ? 128 : 1),
+		exitCode: result.exitCode ?? (result.signal ? 128 : 1),
 		signal: result.signal ?? undefined,
 		tail: tail.toArray(),
 		durationMs: ended - started,
