@@ -229,23 +229,23 @@ function checkCompression(format: BackupFormat, compression: number | undefined)
 
 /**
  * Opens the transaction whose snapshot pg_dump dumps, and exports that
- * snapshot, in one round trip. It stays open on our connection until the dump
- * ends: the catalog sizes and the row counts are read in it beside pg_dump.
+ * snapshot, in two round trips (the lock timeout is a bound parameter, never
+ * text of the SQL). It stays open on our connection until the dump ends: the
+ * catalog sizes and the row counts are read in it beside pg_dump.
  */
 async function exportSnapshot(client: pg.Client, lockWaitTimeoutMs: number): Promise<string> {
-	const results = (await client.query(
+	await client.query(
 		[
 			'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
 			// Like pg_dump: an RLS policy that would filter a count is an error, never a silently smaller number.
 			'SET LOCAL row_security = off',
 			// The counts run beside pg_dump: one backend, no parallel workers taking the cores pg_dump compresses on.
 			'SET LOCAL max_parallel_workers_per_gather = 0',
-			// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
-			`SET LOCAL lock_timeout = ${Math.max(0, Math.trunc(lockWaitTimeoutMs))}`,
-			'SELECT pg_export_snapshot() AS id',
 		].join('; '),
-	)) as unknown as Array<pg.QueryResult<{id: string}>>;
-	const id = results.at(-1)?.rows[0]?.id;
+	);
+	// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
+	const {rows} = await client.query<{id: string}>(`SELECT set_config('lock_timeout', $1, true), pg_export_snapshot() AS id`, [`${Math.max(0, Math.trunc(lockWaitTimeoutMs))}ms`]);
+	const id = rows[0]?.id;
 	if (!id) throw new Error('pg_export_snapshot() returned no snapshot');
 	return id;
 }

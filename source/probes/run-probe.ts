@@ -57,8 +57,9 @@ export async function runProbe(client: ClientBase, probe: Probe, role: string, o
 	const base = {probeId: probe.id};
 	const done = (rest: Omit<ProbeResult, 'probeId' | 'durationMs'>): ProbeResult => ({...base, ...rest, durationMs: Date.now() - started});
 	try {
-		// The transaction and its two timeouts in one round trip (whole milliseconds, not values of the probe); rolled back below in any case.
-		await client.query(`BEGIN; SET LOCAL lock_timeout = '${millis(options.lockTimeoutMs, 2000)}ms'; SET LOCAL statement_timeout = '${millis(options.statementTimeoutMs, 15_000)}ms'`);
+		// The transaction, then its two timeouts bound as parameters (SQL text never carries a value); rolled back below in any case.
+		await client.query('BEGIN');
+		await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [`${millis(options.lockTimeoutMs, 2000)}ms`, `${millis(options.statementTimeoutMs, 15_000)}ms`]);
 		const values: unknown[] = [];
 		const params: string[] = [];
 		for (const [i, param] of probe.params.entries()) {
