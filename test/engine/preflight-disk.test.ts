@@ -73,8 +73,12 @@ describe('the disk fills while pg_dump writes', () => {
 		const args = ['run', '--yes', '--confirm', 'all', '--go', '--database-url', db.url, '--state-dir', stateDir, '--plan', plan, '--backup-dir', backups];
 		const run = spawnCli(args);
 		await waitFor(() => (existsSync(backups) && readdirSync(backups).some((f) => f.endsWith('.partial')) ? true : undefined), 'the partial backup file', 120_000, 5);
-		const {freeBytes} = await freeSpace(disk);
-		await execa('fallocate', ['-l', String(freeBytes), filler]);
+		// Take what is free; pg_dump writes meanwhile, so a fallocate of what was free a moment ago can find less.
+		for (let attempt = 0; attempt < 20; attempt++) {
+			const {freeBytes} = await freeSpace(disk);
+			if (freeBytes < 65_536) break;
+			if ((await execa('fallocate', ['-l', String(freeBytes), `${filler}.${attempt}`], {reject: false})).exitCode === 0) break;
+		}
 		const result = await run;
 		expect(result.exitCode).toBe(1);
 		expect(String(result.stdout)).toMatch(new RegExp(`✗ backup\\.create: The disk holding the backup directory ${backups} is full: pg_dump of .* could not write the backup \\(No space left on device\\)\\. The partial file was removed`));
@@ -83,7 +87,7 @@ describe('the disk fills while pg_dump writes', () => {
 		const status = await runCli(['status', '--plan', plan, '--state-dir', stateDir]);
 		expect(status.exitCode).toBe(0);
 		expect(status.stdout).toMatch(/\[!\] backup\.create/);
-		rmSync(filler);
+		for (const f of readdirSync(disk).filter((name) => name.startsWith('filler.'))) rmSync(path.join(disk, f));
 		const resumed = await runCli([...args, '--resume']);
 		expect(resumed.stderr).not.toMatch(/bug in runbook/);
 		expect(resumed.exitCode).toBe(0);

@@ -23,6 +23,18 @@ export async function waitFor(rendered: Rendered, condition: (text: string) => b
 
 export const waitForText = (rendered: Rendered, text: string, timeoutMs?: number) => waitFor(rendered, (f) => f.includes(text), timeoutMs);
 
+/**
+ * Resolves once any frame drawn so far shows the text: for an App that exits right after drawing it (under
+ * CI=true Ink then writes one more, empty, frame: ink-testing-library renders in debug mode).
+ */
+export async function waitForDrawn(rendered: Rendered, text: string, timeoutMs = 3000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!rendered.frames.some((f) => f.replace(ANSI, '').includes(text))) {
+		if (Date.now() > deadline) throw new Error(`no frame within ${timeoutMs} ms showed ${JSON.stringify(text)}; last frame:\n${frame(rendered)}`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
 export const keys = {
 	enter: '\r',
 	escape: '\u001B',

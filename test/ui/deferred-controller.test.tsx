@@ -9,7 +9,7 @@ import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/ui/App.js';
 import {createDeferredController} from '../../source/ui/deferred-controller.js';
 import {RecordingController, T_START, at, passed, runState, testPlan} from '../helpers/ui-fixtures.js';
-import {keys, waitForText} from '../helpers/ink.js';
+import {keys, waitForDrawn, waitForText} from '../helpers/ink.js';
 
 afterEach(() => cleanup());
 
@@ -46,6 +46,7 @@ describe('the first frame before the run is attached', () => {
 		await waitForText(rendered, 'app@db.example:5432/prod');
 		deferred.fail(new Error('could not connect: the server refused it'));
 		await expect(deferred.controller.done).rejects.toThrow('could not connect');
-		await waitForText(rendered, 'The run stopped with an error: could not connect');
+		// The App exits right after drawing the error: the frame it drew last before exiting shows it.
+		await waitForDrawn(rendered, 'The run stopped with an error: could not connect');
 	});
 });
