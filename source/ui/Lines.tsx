@@ -8,7 +8,7 @@
  */
 import {memo, useContext} from 'react';
 import {Box, Text} from 'ink';
-import type {PaneLine, Tone} from './pane-line.js';
+import {lineStyle, type PaneLine} from './pane-line.js';
 import {StyleContext} from './style-context.js';
 
 type Props = {
@@ -16,16 +16,6 @@ type Props = {
 	readonly lines: readonly PaneLine[];
 	readonly width: number;
 	readonly height: number;
-};
-
-const toneColor: Readonly<Record<Tone, string | undefined>> = {
-	plain: undefined,
-	ok: 'green',
-	bad: 'red',
-	active: 'cyan',
-	attention: 'yellow',
-	muted: undefined,
-	title: undefined,
 };
 
 function sameLines(a: Props, b: Props): boolean {
@@ -47,17 +37,9 @@ export const Lines = memo(function Lines({lines, width, height}: Props) {
 	return (
 		<Box flexDirection="column" width={width} height={height} overflowY="hidden" flexShrink={0}>
 			{lines.slice(0, height).map((paneLine, index) => {
-				const tone = paneLine.tone ?? 'plain';
-				const colour = color ? toneColor[tone] : undefined;
+				const style = lineStyle(paneLine, color);
 				return (
-					<Text
-						key={index}
-						wrap="truncate-end"
-						{...(colour === undefined ? {} : {color: colour})}
-						dimColor={color && tone === 'muted'}
-						bold={paneLine.bold === true || tone === 'title'}
-						inverse={paneLine.inverse === true}
-					>
+					<Text key={index} wrap="truncate-end" {...(style.colour === undefined ? {} : {color: style.colour})} dimColor={style.dim} bold={style.bold} inverse={style.inverse}>
 						{paneLine.text === '' ? ' ' : paneLine.text}
 					</Text>
 				);

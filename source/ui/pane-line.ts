@@ -14,3 +14,23 @@ export type PaneLine = {
 export function line(text: string, tone: Tone = 'plain', options: {bold?: boolean; inverse?: boolean} = {}): PaneLine {
 	return {text, tone, ...options};
 }
+
+export type PaneColour = 'green' | 'red' | 'cyan' | 'yellow';
+
+/** How a line is drawn: one rule for the Ink panes (Lines.tsx) and the text first frame (text-frame.ts). */
+export type LineStyle = {readonly colour: PaneColour | undefined; readonly dim: boolean; readonly bold: boolean; readonly inverse: boolean};
+
+const TONE_COLOUR: Readonly<Record<Tone, PaneColour | undefined>> = {
+	plain: undefined,
+	ok: 'green',
+	bad: 'red',
+	active: 'cyan',
+	attention: 'yellow',
+	muted: undefined,
+	title: undefined,
+};
+
+export function lineStyle(paneLine: PaneLine, color: boolean): LineStyle {
+	const tone = paneLine.tone ?? 'plain';
+	return {colour: color ? TONE_COLOUR[tone] : undefined, dim: color && tone === 'muted', bold: paneLine.bold === true || tone === 'title', inverse: paneLine.inverse === true};
+}

@@ -8,29 +8,20 @@
  * its own frames. Keys typed meanwhile wait in the terminal: raw mode is set
  * at once, so they are neither echoed nor lost, and the TUI reads them.
  */
-import type {PaneLine, Tone} from './pane-line.js';
+import {lineStyle, type PaneColour, type PaneLine} from './pane-line.js';
 import type {Cell, Frame} from './frame.js';
 import {textWidth, truncate} from '../text.js';
 
-/** SGR colours of the tones, as Ink's Text draws them (chalk's codes). */
-const TONE_COLOUR: Readonly<Record<Tone, number | undefined>> = {
-	plain: undefined,
-	ok: 32,
-	bad: 31,
-	active: 36,
-	attention: 33,
-	muted: undefined,
-	title: undefined,
-};
+/** The SGR codes of the pane colours, as Ink's Text draws them (chalk's). */
+const SGR: Readonly<Record<PaneColour, number>> = {green: 32, red: 31, cyan: 36, yellow: 33};
 
 function styled(text: string, paneLine: PaneLine, color: boolean): string {
-	const tone = paneLine.tone ?? 'plain';
+	const style = lineStyle(paneLine, color);
 	const codes: number[] = [];
-	if (paneLine.bold === true || tone === 'title') codes.push(1);
-	if (color && tone === 'muted') codes.push(2);
-	if (paneLine.inverse === true) codes.push(7);
-	const colour = color ? TONE_COLOUR[tone] : undefined;
-	if (colour !== undefined) codes.push(colour);
+	if (style.bold) codes.push(1);
+	if (style.dim) codes.push(2);
+	if (style.inverse) codes.push(7);
+	if (style.colour !== undefined) codes.push(SGR[style.colour]);
 	return codes.length === 0 ? text : `\u001B[${codes.join(';')}m${text}\u001B[0m`;
 }
 
