@@ -95,12 +95,16 @@ export async function resolveTarget(input: {
 	// (SIGHUP) during the sandbox's start-up stops what it started, instead of leaving it for the next run.
 	let server: SandboxServer | undefined;
 	let redis: ThrowawayRedis | undefined;
+	/** Everything started so far (a postmaster still starting too), for the run's close and for a signal. */
+	const stopStarted = async () => {
+		redis?.stop();
+		await (server ? server.stop() : stopStartingServer(dir));
+	};
 	let stopping = false;
 	const onSignal = (signal: NodeJS.Signals) => {
 		stopping = true;
 		input.log?.(`${signal}: stopping the sandbox it was starting`);
-		redis?.stop();
-		void (server ? server.stop() : stopStartingServer(dir)).finally(() => process.exit(128 + ({SIGINT: 2, SIGHUP: 1, SIGTERM: 15} as Record<string, number>)[signal]!));
+		void stopStarted().finally(() => process.exit(128 + os.constants.signals[signal]));
 	};
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.once(signal, onSignal);
@@ -130,17 +134,13 @@ export async function resolveTarget(input: {
 	} finally {
 		for (const signal of signals) process.off(signal, onSignal);
 	}
-	const started = server;
 	return {
 		target,
 		key: 'sandbox',
 		source: 'sandbox',
-		sandbox: started,
+		sandbox: server,
 		serverLog,
 		env,
-		close: async () => {
-			redis?.stop();
-			await started.stop();
-		},
+		close: stopStarted,
 	};
 }
