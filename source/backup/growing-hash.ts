@@ -16,9 +16,17 @@
  * pg_restore reads by scanning forward. In every other case (an archive
  * version this does not know, a head read while it was being rewritten) the
  * finished file is hashed again from its first byte: slower, never wrong.
+ *
+ * The reading and hashing run on a worker thread at the lowest CPU priority
+ * (Linux, where a thread's nice value is its own): on a machine whose cores
+ * pg_dump and its server keep busy, the hash takes only the time they leave,
+ * and never wakes up in front of them. The worker reads the file through
+ * the same descriptor, sends back the bytes of the archive's head it hashed
+ * (so the head kept here is exactly the hashed one), and hands over the
+ * digest once it has read up to the size `finish()` gives.
  */
 import {read, write} from 'node:fs';
-import {createHash, type Hash} from 'node:crypto';
+import {Worker} from 'node:worker_threads';
 import type {FileHandle} from 'node:fs/promises';
 import {MORE, UNSUPPORTED, offsetsUnset, readArchiveHead, sameButOffsets, type ArchiveHead} from './archive-head.js';
 import {sha256Handle} from './sha256-file.js';
@@ -32,6 +40,61 @@ export type GrowingHashResult = {
 	/** How the hash was made: as the file grew; with pg_dump's first head written back; or a second pass after the writer ended. */
 	readonly how: 'streamed' | 'head-restored' | 'rehashed';
 };
+
+/**
+ * The worker, as source text (it needs only node's own modules, so it runs the
+ * same from the bundle and from the sources under test). Messages in:
+ * `to` (hash up to a size, answer `at`), `follow` (poll the file's size
+ * itself), `head-done`, `digest`. Out: `at`, `head` (a copy of hashed bytes
+ * while the head is wanted), `digest`, `error`.
+ */
+const WORKER = `
+const {parentPort, workerData} = require('node:worker_threads');
+const {readSync, fstatSync} = require('node:fs');
+const {createHash} = require('node:crypto');
+const {fd, bufferBytes, wantHead, maxHeadBytes, lowPriority} = workerData;
+if (lowPriority && process.platform === 'linux') {
+	try { require('node:os').setPriority(0, 19); } catch {}
+}
+const hash = createHash('sha256');
+const buffer = Buffer.allocUnsafe(bufferBytes);
+let hashed = 0;
+let headWanted = wantHead;
+let failed;
+function upTo(size) {
+	while (!failed && hashed < size) {
+		let n;
+		try { n = readSync(fd, buffer, 0, Math.min(buffer.length, size - hashed), hashed); }
+		catch (error) { failed = error; parentPort.postMessage({type: 'error', message: error.message, code: error.code}); return; }
+		if (n === 0) return;
+		const chunk = buffer.subarray(0, n);
+		if (headWanted) {
+			parentPort.postMessage({type: 'head', chunk: Buffer.from(chunk)});
+			if (hashed + n >= maxHeadBytes) headWanted = false;
+		}
+		hash.update(chunk);
+		hashed += n;
+	}
+}
+let timer;
+parentPort.on('message', (m) => {
+	if (m.type === 'head-done') headWanted = false;
+	else if (m.type === 'follow') {
+		timer = setInterval(() => {
+			let size;
+			try { size = fstatSync(fd).size; } catch { return; }
+			upTo(size);
+		}, m.intervalMs);
+	} else if (m.type === 'to') {
+		upTo(m.size);
+		parentPort.postMessage({type: 'at', id: m.id, hashed});
+	} else if (m.type === 'digest') {
+		clearInterval(timer);
+		upTo(m.size);
+		parentPort.postMessage({type: 'digest', id: m.id, hashed, sha256: failed ? undefined : hash.digest('hex')});
+	}
+});
+`;
 
 const readAt = (fd: number, buffer: Buffer, length: number, position: number) =>
 	new Promise<number>((resolve, reject) => read(fd, buffer, 0, length, position, (error, n) => (error ? reject(error) : resolve(n))));
@@ -47,11 +110,18 @@ const writeAt = (fd: number, buffer: Buffer, position: number) =>
 		next(0);
 	});
 
+type FromWorker =
+	| {readonly type: 'at'; readonly id: number; readonly hashed: number}
+	| {readonly type: 'digest'; readonly id: number; readonly hashed: number; readonly sha256?: string}
+	| {readonly type: 'head'; readonly chunk: Uint8Array}
+	| {readonly type: 'error'; readonly message: string; readonly code?: string};
+
 export class GrowingFileHash {
-	private readonly hash: Hash = createHash('sha256');
-	private readonly buffer: Buffer;
-	private hashed = 0;
-	private running: Promise<void> | undefined;
+	private readonly worker: Worker;
+	private nextId = 0;
+	private readonly waiting = new Map<number, {resolve: (m: FromWorker) => void; reject: (error: Error) => void}>();
+	private failure: Error | undefined;
+	private stopped: Promise<void> | undefined;
 	/** The archive's head as read, until its layout is known, then exactly its bytes. */
 	private headChunks: Buffer[] = [];
 	private headBytes = 0;
@@ -69,29 +139,54 @@ export class GrowingFileHash {
 		private readonly archive: boolean,
 		bufferBytes = 1024 * 1024,
 	) {
-		this.buffer = Buffer.allocUnsafe(bufferBytes);
+		this.worker = new Worker(WORKER, {eval: true, workerData: {fd: handle.fd, bufferBytes, wantHead: archive, maxHeadBytes: MAX_HEAD_BYTES, lowPriority: true}});
+		// The worker never keeps the process alive on its own: the dump's own awaits do.
+		this.worker.unref();
+		this.worker.on('message', (m: FromWorker) => this.onMessage(m));
+		this.worker.on('error', (error) => this.fail(error));
+		this.worker.on('exit', () => this.fail(new Error('the hashing thread stopped')));
 	}
 
-	/** Hashes the bytes appended since the last call; calls while one runs share it. */
-	catchUp(size: number): Promise<void> {
-		this.running ??= this.pump(size).finally(() => (this.running = undefined));
-		return this.running;
-	}
-
-	/** Resolves when no read is in flight (errors are the caller's of catchUp). */
-	async idle(): Promise<void> {
-		await this.running?.catch(() => undefined);
-	}
-
-	private async pump(size: number): Promise<void> {
-		while (!this.abandoned && this.hashed < size) {
-			const n = await readAt(this.handle.fd, this.buffer, Math.min(this.buffer.length, size - this.hashed), this.hashed);
-			if (n === 0) return;
-			const chunk = this.buffer.subarray(0, n);
-			if (this.archive && !this.head) this.keepHead(chunk);
-			this.hash.update(chunk);
-			this.hashed += n;
+	private onMessage(m: FromWorker): void {
+		if (m.type === 'head') {
+			if (this.archive && !this.head && !this.abandoned) this.keepHead(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
+			return;
 		}
+		if (m.type === 'error') return this.fail(Object.assign(new Error(`reading the backup file to hash it failed: ${m.message}`), {code: m.code}));
+		const waiter = this.waiting.get(m.id);
+		this.waiting.delete(m.id);
+		waiter?.resolve(m);
+	}
+
+	private fail(error: Error): void {
+		this.failure ??= error;
+		for (const waiter of this.waiting.values()) waiter.reject(this.failure);
+		this.waiting.clear();
+	}
+
+	private ask(message: {type: 'to' | 'digest'; size: number}): Promise<FromWorker> {
+		if (this.failure) return Promise.reject(this.failure);
+		const id = this.nextId++;
+		return new Promise((resolve, reject) => {
+			this.waiting.set(id, {resolve, reject});
+			this.worker.postMessage({...message, id});
+		});
+	}
+
+	/** The worker follows the file on its own, hashing what was appended every `intervalMs`: nothing on this thread wakes for it. */
+	follow(intervalMs: number): void {
+		this.worker.postMessage({type: 'follow', intervalMs});
+	}
+
+	/** Hashes the bytes up to `size` (the caller's view of the file). */
+	async catchUp(size: number): Promise<void> {
+		await this.ask({type: 'to', size});
+	}
+
+	/** Stops the worker: once this resolves, no read of the hash is on the descriptor any more (call it before closing the file on a failure). */
+	async idle(): Promise<void> {
+		this.stopped ??= this.worker.terminate().then(() => undefined);
+		await this.stopped;
 	}
 
 	private keepHead(chunk: Buffer): void {
@@ -110,11 +205,13 @@ export class GrowingFileHash {
 		this.head = head;
 		this.headCopy = Buffer.from(bytes.subarray(0, head.end));
 		this.headChunks = [];
+		this.worker.postMessage({type: 'head-done'});
 	}
 
 	private abandon(): void {
 		this.abandoned = true;
 		this.headChunks = [];
+		this.worker.postMessage({type: 'head-done'});
 	}
 
 	/**
@@ -122,12 +219,12 @@ export class GrowingFileHash {
 	 * and makes sure the file on disk is what was hashed (see the module comment).
 	 */
 	async finish(size: number): Promise<GrowingHashResult> {
-		await this.running;
-		await this.catchUp(size);
-		if (!this.abandoned && this.hashed === size) {
-			if (!this.archive) return {sha256: this.hash.digest('hex'), bytes: size, how: 'streamed'};
+		const done = await this.ask({type: 'digest', size}).finally(() => this.idle());
+		if (done.type !== 'digest') throw new Error('the hashing thread answered out of turn');
+		if (!this.abandoned && done.sha256 !== undefined && done.hashed === size) {
+			if (!this.archive) return {sha256: done.sha256, bytes: size, how: 'streamed'};
 			const restored = await this.settleHead();
-			if (restored !== undefined) return {sha256: this.hash.digest('hex'), bytes: size, how: restored ? 'head-restored' : 'streamed'};
+			if (restored !== undefined) return {sha256: done.sha256, bytes: size, how: restored ? 'head-restored' : 'streamed'};
 		}
 		const again = await sha256Handle(this.handle);
 		return {...again, how: 'rehashed'};

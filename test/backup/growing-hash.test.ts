@@ -6,13 +6,13 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {createHash} from 'node:crypto';
 import {mkdtemp, open, readFile, rm, writeFile} from 'node:fs/promises';
-import {fstatSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
 import {runChild} from '../../source/proc/child.js';
 import {MORE, UNSUPPORTED, offsetsUnset, readArchiveHead, sameButOffsets, type ArchiveHead} from '../../source/backup/archive-head.js';
 import {GrowingFileHash} from '../../source/backup/growing-hash.js';
+import {niceOf, niceOfThreads} from '../helpers/nice.js';
 
 let db: TestDatabase;
 let dir: string;
@@ -178,13 +178,29 @@ describe('hashing a file while it is written', () => {
 		const file = path.join(dir, 'live.dump');
 		const handle = await open(file, 'wx+', 0o600);
 		const hasher = new GrowingFileHash(handle, true, 4096);
-		const timer = setInterval(() => void hasher.catchUp(fstatSync(handle.fd).size).catch(() => undefined), 2);
+		// As the backup does: the hashing thread follows the file on its own.
+		hasher.follow(2);
 		const dumped = await runChild({file: 'pg_dump', args: ['--format=custom', '--compress=1', '--no-sync', `--file=${file}`], env: db.target.childEnv()});
-		clearInterval(timer);
 		expect(dumped.exitCode).toBe(0);
 		const result = await hasher.finish((await handle.stat()).size);
 		await handle.close();
 		expect(result.sha256).toBe(sha256(await readFile(file)));
 		expect((await pgRestoreList(file)).exitCode).toBe(0);
+	});
+
+	test.runIf(process.platform === 'linux')('the hashing runs on a thread of its own at the lowest CPU priority, and the calling thread keeps its own', async () => {
+		const file = path.join(dir, 'priority.sql');
+		await writeFile(file, 'select 1;\n');
+		const handle = await open(file, 'r');
+		const before = niceOfThreads().filter((n) => n === 19).length;
+		const hasher = new GrowingFileHash(handle, false);
+		await hasher.catchUp(1);
+		const during = niceOfThreads();
+		const result = await hasher.finish(10);
+		await handle.close();
+		expect(during.filter((n) => n === 19).length).toBe(before + 1);
+		expect(niceOf('self')).toBe(0);
+		expect(result).toEqual({sha256: sha256(Buffer.from('select 1;\n')), bytes: 10, how: 'streamed'});
+		expect(niceOfThreads().filter((n) => n === 19).length).toBe(before);
 	});
 });
