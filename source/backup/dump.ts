@@ -32,6 +32,7 @@ import {withClient} from '../db/connect.js';
 import {DEFAULT_SPACE_FACTOR, diskSpaceCheck, freeSpace} from './precheck.js';
 import {countRowsWith, type TableCount} from './row-counts.js';
 import {GrowingFileHash, type GrowingHashResult} from './growing-hash.js';
+import {lowerLocalBackendPriority} from './local-backend.js';
 import {assertClientVersion, findClientTool, versionFromServerNum, type ClientTool, type PgVersion} from './tools.js';
 import {untracked, uniqueAppName, type ResourceHandle, type ResourceTracker} from '../proc/resource.js';
 
@@ -134,7 +135,7 @@ export function backupFileName(prefix: string, format: BackupFormat, date: Date)
 
 export const PARTIAL_SUFFIX = '.partial';
 
-/** How often the file is hashed as it grows (a few MB each time at pg_dump's pace). */
+/** How often the hashing thread looks for what pg_dump appended (a few MB each time at pg_dump's pace). */
 const HASH_INTERVAL_MS = 100;
 
 /** Lines of `pg_dump --verbose` that mean one object written. */
@@ -231,7 +232,8 @@ function checkCompression(format: BackupFormat, compression: number | undefined)
  * Opens the transaction whose snapshot pg_dump dumps, and exports that
  * snapshot, in two round trips (the lock timeout is a bound parameter, never
  * text of the SQL). It stays open on our connection until the dump ends: the
- * catalog sizes and the row counts are read in it beside pg_dump.
+ * catalog sizes and the row counts are read in it beside pg_dump, at the
+ * lowest CPU priority when the server is on this machine (local-backend.ts).
  */
 async function exportSnapshot(client: pg.Client, lockWaitTimeoutMs: number): Promise<string> {
 	await client.query(
@@ -244,9 +246,14 @@ async function exportSnapshot(client: pg.Client, lockWaitTimeoutMs: number): Pro
 		].join('; '),
 	);
 	// Our own catalog reads open every table like pg_dump does: never wait behind DDL longer than pg_dump would.
-	const {rows} = await client.query<{id: string}>(`SELECT set_config('lock_timeout', $1, true), pg_export_snapshot() AS id`, [`${Math.max(0, Math.trunc(lockWaitTimeoutMs))}ms`]);
+	const {rows} = await client.query<{id: string; pid: number; port: number | null}>(
+		`SELECT set_config('lock_timeout', $1, true), pg_export_snapshot() AS id, pg_backend_pid() AS pid, inet_client_port() AS port`,
+		[`${Math.max(0, Math.trunc(lockWaitTimeoutMs))}ms`],
+	);
 	const id = rows[0]?.id;
 	if (!id) throw new Error('pg_export_snapshot() returned no snapshot');
+	// The sizes and counts read in this session yield the CPU to pg_dump's own backend when the server is on this machine.
+	lowerLocalBackendPriority(client, Number(rows[0]?.pid), rows[0]?.port ?? null);
 	return id;
 }
 
@@ -336,10 +343,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 			const timer = setInterval(() => report('dumping'), options.progressIntervalMs ?? 300);
 			// The file is hashed as pg_dump writes it, so the checksum is ready when pg_dump ends.
 			const growing = (hasher = new GrowingFileHash(handle, format === 'custom'));
-			let hashError: unknown;
-			const hashTimer = setInterval(() => {
-				growing.catchUp(size()).catch((error: unknown) => (hashError ??= error));
-			}, HASH_INTERVAL_MS);
+			growing.follow(HASH_INTERVAL_MS);
 			// Table lines that arrive before the catalog sizes (pg_dump reads its catalog first: they do not, in practice).
 			const early: Array<readonly [string, number, number]> = [];
 			let result;
@@ -387,7 +391,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				result = await child;
 			} finally {
 				clearInterval(timer);
-				clearInterval(hashTimer);
 			}
 			if (sizesError) throw sizesError;
 			const tables = await counts;
@@ -405,7 +408,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 					`pg_dump of ${target.display} failed with exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; the partial file was removed, no backup exists. Its last lines were:\n${stderr.slice(-12).join('\n')}\nFix the cause above and run the backup again.`,
 				);
 			}
-			if (hashError) throw hashError;
 			report('checksum');
 			const {sha256, how: checksum} = await growing.finish(size());
 			// On disk before it gets its final name: the data, then the directory entry.
