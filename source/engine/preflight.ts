@@ -15,7 +15,7 @@ import type {RunSettings} from './context.js';
 import type {RunState} from '../state/types.js';
 import {UserError, errorMessage} from '../errors.js';
 import {assertClientVersion, findClientTool, versionFromServerNum, type ClientTool, type ClientToolName} from '../backup/tools.js';
-import {checkDiskSpace, DEFAULT_SPACE_FACTOR} from '../backup/precheck.js';
+import {diskSpaceCheck, freeSpace, DEFAULT_SPACE_FACTOR} from '../backup/precheck.js';
 
 const BACKUP_ACTIONS = new Set(['verify-backup', 'test-restore', 'restore-backup']);
 
@@ -53,13 +53,18 @@ export async function preflight(input: {readonly plan: LoadedPlan; readonly targ
 	const {plan, target, client, settings, state} = input;
 	const tools = input.tools ?? lookUpClientTools(plan, state, settings);
 	const problems: string[] = [];
-	// The server's version and the connecting role, and whether the application role exists: one round trip.
-	const {rows} = await client.query<{num: string; text: string; createdb: boolean; superuser: boolean; app_role: boolean | null}>(
+	const pending = (predicate: (e: LoadedPlan['forward'][number]) => boolean) =>
+		plan.forward.filter((e) => predicate(e) && !['passed', 'skipped'].includes(state.items[e.item.id]?.status ?? ''));
+	const backups = pending((e) => e.item.kind === 'backup');
+	// The server's version and the connecting role, whether the application role exists, and the database's size when a
+	// backup is still to come (for its space check): one round trip, on the working connection.
+	const {rows} = await client.query<{num: string; text: string; createdb: boolean; superuser: boolean; app_role: boolean | null; bytes: string | null}>(
 		`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text,
 		        r.rolcreatedb AS createdb, r.rolsuper AS superuser,
-		        CASE WHEN $1::text IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) END AS app_role
+		        CASE WHEN $1::text IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) END AS app_role,
+		        CASE WHEN $2::boolean THEN pg_database_size(current_database())::text END AS bytes
 		   FROM pg_roles r WHERE r.rolname = current_user`,
-		[settings.appRole ?? null],
+		[settings.appRole ?? null, backups.length > 0],
 	);
 	const server = versionFromServerNum(Number(rows[0]?.num), rows[0]?.text);
 	for (const {items, found} of await tools) {
@@ -70,15 +75,12 @@ export async function preflight(input: {readonly plan: LoadedPlan; readonly targ
 			problems.push(`${errorMessage(error)} (needed by ${items.slice(0, 4).join(', ')}${items.length > 4 ? ', …' : ''})`);
 		}
 	}
-	const pending = (predicate: (e: LoadedPlan['forward'][number]) => boolean) =>
-		plan.forward.filter((e) => predicate(e) && !['passed', 'skipped'].includes(state.items[e.item.id]?.status ?? ''));
-	const backups = pending((e) => e.item.kind === 'backup');
 	if (backups.length > 0) {
 		const probe = path.join(settings.backupDir, `.runbook-write-test-${randomBytes(4).toString('hex')}`);
 		try {
 			writeFileSync(probe, '', {mode: 0o600});
 			rmSync(probe, {force: true});
-			const space = await checkDiskSpace({target, dir: settings.backupDir, factor: DEFAULT_SPACE_FACTOR});
+			const space = diskSpaceCheck({dir: settings.backupDir, freeBytes: (await freeSpace(settings.backupDir)).freeBytes, databaseBytes: Number(rows[0]?.bytes ?? 0), factor: DEFAULT_SPACE_FACTOR});
 			if (!space.ok) problems.push(`Not enough disk space for the backup (${backups[0]!.item.id}): ${space.detail}. Free space there or give another directory with --backup-dir.`);
 		} catch (error) {
 			problems.push(`The backup directory ${settings.backupDir} is not writable (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}), so the backup (${backups[0]!.item.id}) could not be written. Give a writable directory with --backup-dir.`);
