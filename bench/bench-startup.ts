@@ -62,8 +62,11 @@ export async function benchStartup(ctx: BenchContext, runs = 5): Promise<Figure[
 	let sent: number[] = [];
 	const idleState = ctx.tempDir('idle-state');
 	const idleRun = await firstFrame(ctx, ['--state-dir', idleState], db.url, [], async (session) => {
-		// Let the run settle at its first manual prompt (a waiting event in the journal) before pressing keys.
+		// Let the run settle at its first manual prompt before pressing keys: the waiting event in the journal, and then the
+		// prompt drawn on the screen. A key sent on the event alone could land while the TUI was still drawing its first
+		// frames: the first press took 117 and 168 ms in two runs on a slow machine, the presses after it 39-86 ms.
 		await waitFor(() => (existsSync(path.join(idleState, JOURNAL)) && readFileSync(path.join(idleState, JOURNAL), 'utf8').includes('"type":"waiting"') ? true : undefined), 20_000, 'the first manual prompt', 20);
+		await waitFor(async () => ((await session.capture()).includes('· waiting') ? true : undefined), 20_000, 'the first manual prompt on the screen', 20);
 		sent = (await pressHelp(session, 4)).sent;
 	});
 	const idle = latencies(sent, idleRun.tap).filter((v) => Number.isFinite(v));
