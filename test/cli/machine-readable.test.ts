@@ -154,6 +154,16 @@ describe('status --json', () => {
 });
 
 describe('status from the server', () => {
+	it('connects without node loading undici (pg\'s runtime check constructs a fetch Response, which the bundle answers at once)', async () => {
+		const empty = tempDir('no-undici');
+		const preload = path.join(empty, 'report.mjs');
+		writeFileSync(preload, "process.on('exit', () => process.stderr.write(`undici loaded: ${process.moduleLoadList.some((m) => m.includes('undici'))}\\n`));\n");
+		const json = await runCli(['status', '--json', '--database-url', db.url, '--state-dir', empty, '--plan', planFile], {NODE_OPTIONS: `--import=${preload}`});
+		expect(json.exitCode, json.stderr).toBe(0);
+		expect(JSON.parse(json.stdout)).toMatchObject({source: 'server', ledger: true});
+		expect(json.stderr).toContain('undici loaded: false');
+	});
+
 	it('with no local state, reads the ledger: what was applied, when and by whom', async () => {
 		const empty = tempDir('no-state');
 		const [{who}] = (await db.query<{who: string}>('SELECT current_user AS who')) as [{who: string}];
