@@ -54,7 +54,8 @@ export type RunOptions = {
 /** Opens the state, checks the plan is the one the run started with, and makes the backup directory (exit 2 on any). */
 function openState(options: RunOptions): StateStore {
 	const {plan, target, settings} = options;
-	const store = StateStore.open({dir: options.stateDir, secrets: [...target.secrets, ...settings.secrets, ...(settings.appToken ? [settings.appToken] : [])], onRepair: options.onRepair});
+	// A torn last line is cut once the run lock is held (startRun): until then it may be another live run's write.
+	const store = StateStore.open({dir: options.stateDir, secrets: [...target.secrets, ...settings.secrets, ...(settings.appToken ? [settings.appToken] : [])], onRepair: options.onRepair, deferRepair: true});
 	const prior = store.current;
 	if (prior.lastSeq > 0 && prior.planSha256 && prior.planSha256 !== plan.sha256) {
 		store.close();
@@ -97,6 +98,8 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 		store.close();
 		throw error;
 	}
+	// The run lock is held: the journal is this run's to repair.
+	store.repair();
 	const ask = prompter((waiting) => store.append({type: 'waiting', waiting}));
 	const decider = options.decider(ask);
 	const runId = prior.runId || options.runId || `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;

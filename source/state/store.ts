@@ -39,6 +39,11 @@ export type OpenStoreOptions = {
 	readonly secrets: readonly string[];
 	/** Messages about repairs (torn journal tail, rebuilt snapshot). */
 	readonly onRepair?: (message: string) => void;
+	/**
+	 * Leave a torn last journal line on disk until `repair()` (or the first append): a run opens its state before it
+	 * holds the run lock, and a torn line may be another live run's write in progress, which is not ours to cut.
+	 */
+	readonly deferRepair?: boolean;
 };
 
 /**
@@ -63,6 +68,8 @@ export class StateStore {
 	private unsynced = false;
 	private readonly tails = new Map<string, {lines: string[]; count: number}>();
 	private flushTimer: NodeJS.Timeout | undefined;
+	/** The torn journal line's cut, while it waits (deferRepair): nothing is appended before it. */
+	private pendingRepair: (() => void) | undefined;
 	private snapshotTimer: NodeJS.Timeout | undefined;
 
 	private constructor(dir: string, state: RunState, fd: number, secrets: readonly string[], bytes: number) {
@@ -88,10 +95,12 @@ export class StateStore {
 		const journalFile = path.join(dir, JOURNAL);
 		setAsideCorruptSnapshot(dir, options.onRepair);
 		const loaded = loadState(dir);
-		if (loaded.tornTail !== undefined) {
+		const cut = () => {
 			truncateSync(journalFile, loaded.offset);
 			options.onRepair?.(`The journal ended with a torn line (a crash during a write); it was cut off at byte ${loaded.offset}. The events before it are intact.`);
-		}
+		};
+		const torn = loaded.tornTail !== undefined;
+		if (torn && !options.deferRepair) cut();
 		const fromJournal = loaded.state;
 		if (loaded.snapshotProblem && loaded.snapshotProblem !== 'missing' && fromJournal.lastSeq > 0) {
 			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was not usable (${loaded.snapshotProblem}); the state was rebuilt from the journal (seq ${fromJournal.lastSeq}).`);
@@ -104,7 +113,16 @@ export class StateStore {
 		} catch (error) {
 			throw new UserError(`The journal ${journalFile} cannot be opened for writing (${(error as NodeJS.ErrnoException).code}). Check the permissions of ${dir}.`, {cause: error});
 		}
-		return new StateStore(dir, fromJournal, fd, options.secrets, loaded.offset);
+		const store = new StateStore(dir, fromJournal, fd, options.secrets, loaded.offset);
+		if (torn && options.deferRepair) store.pendingRepair = cut;
+		return store;
+	}
+
+	/** Cuts a torn last journal line left by `deferRepair`; call it once the run lock is held (append does it too, first). */
+	repair(): void {
+		const cut = this.pendingRepair;
+		this.pendingRepair = undefined;
+		cut?.();
 	}
 
 	get current(): RunState {
@@ -198,6 +216,8 @@ export class StateStore {
 	}
 
 	private write(line: string, sync: boolean): void {
+		// Appended after a torn line, the event would be glued to it.
+		this.repair();
 		const buffer = Buffer.from(line);
 		let written = 0;
 		try {

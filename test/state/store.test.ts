@@ -50,6 +50,24 @@ describe('state store', () => {
 		expect(readJournal(dir).events.map((e) => e.type)).toEqual(['run-started', 'item-started', 'item-passed']);
 	});
 
+	it('with deferRepair, leaves a torn line on disk until repair() or the first append, which cuts it before writing', () => {
+		const {dir, store} = freshStore();
+		store.append(started);
+		store.close();
+		const journal = path.join(dir, 'journal.jsonl');
+		appendFileSync(journal, '{"type":"note","te');
+		const torn = readFileSync(journal);
+		const repairs: string[] = [];
+		const reopened = StateStore.open({dir, secrets: [], onRepair: (m) => repairs.push(m), deferRepair: true});
+		expect(readFileSync(journal).equals(torn)).toBe(true);
+		expect(repairs.filter((m) => /torn line/.test(m))).toEqual([]);
+		reopened.append({type: 'note', text: 'after the cut', by: 'test'});
+		reopened.close();
+		expect(repairs.filter((m) => /torn line/.test(m))).toHaveLength(1);
+		expect(readJournal(dir).events.map((e) => e.type)).toEqual(['run-started', 'note']);
+		expect(readFileSync(journal, 'utf8')).not.toContain('"te{');
+	});
+
 	it('rebuilds a corrupt snapshot from the journal and keeps the corrupt file aside', () => {
 		const {dir, store} = freshStore();
 		store.append(started);
