@@ -94,9 +94,11 @@ export type LoadedState = {
 	readonly tornTail?: string;
 	/** Why the snapshot could not be used, if it could not. */
 	readonly snapshotProblem?: string;
+	/** The snapshot file is there but could not be read as JSON (torn by a crash, edited by hand): why. */
+	readonly snapshotUnreadable?: string;
 };
 
-function parseSnapshot(dir: string): {state?: RunState; problem?: string} {
+function parseSnapshot(dir: string): {state?: RunState; problem?: string; unreadable?: boolean} {
 	const file = path.join(dir, SNAPSHOT);
 	if (!existsSync(file)) return {problem: 'missing'};
 	try {
@@ -104,7 +106,7 @@ function parseSnapshot(dir: string): {state?: RunState; problem?: string} {
 		if (state.version !== 1 || typeof state.lastSeq !== 'number' || typeof state.items !== 'object') return {problem: 'not a runbook state'};
 		return {state};
 	} catch (error) {
-		return {problem: (error as Error).message.split('\n')[0]};
+		return {problem: (error as Error).message.split('\n')[0], unreadable: true};
 	}
 }
 
@@ -138,6 +140,7 @@ export function loadState(dir: string): LoadedState {
 		offset: journal.goodBytes,
 		...(journal.tornTail === undefined ? {} : {tornTail: journal.tornTail}),
 		...(snap.problem || journal.events.length > 0 ? {snapshotProblem: snap.problem ?? `behind the journal (seq ${snap.state?.lastSeq ?? 'none'})`} : {}),
+		...(snap.unreadable ? {snapshotUnreadable: snap.problem} : {}),
 	};
 }
 

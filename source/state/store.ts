@@ -14,7 +14,7 @@
  * torn last journal line (a crash mid-write) is cut off and reported; a
  * corrupt line in the middle stops with its line number.
  */
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync, readdirSync} from 'node:fs';
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, truncateSync, writeSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import type {EngineEvent, EngineEventInput, RunState} from './types.js';
 import {reduce} from './reduce.js';
@@ -93,8 +93,10 @@ export class StateStore {
 			throw new UserError(`The state directory ${dir} could not be created (${(error as NodeJS.ErrnoException).code}). Give a writable directory with --state-dir.`, {cause: error});
 		}
 		const journalFile = path.join(dir, JOURNAL);
-		setAsideCorruptSnapshot(dir, options.onRepair);
 		const loaded = loadState(dir);
+		// An unreadable snapshot was not used (the state is the journal's replay); it is moved aside, and then missing.
+		if (loaded.snapshotUnreadable !== undefined) setAsideCorruptSnapshot(dir, loaded.snapshotUnreadable, options.onRepair);
+		const snapshotProblem = loaded.snapshotUnreadable !== undefined ? 'missing' : loaded.snapshotProblem;
 		const cut = () => {
 			truncateSync(journalFile, loaded.offset);
 			options.onRepair?.(`The journal ended with a torn line (a crash during a write); it was cut off at byte ${loaded.offset}. The events before it are intact.`);
@@ -102,11 +104,11 @@ export class StateStore {
 		const torn = loaded.tornTail !== undefined;
 		if (torn && !options.deferRepair) cut();
 		const fromJournal = loaded.state;
-		if (loaded.snapshotProblem && loaded.snapshotProblem !== 'missing' && fromJournal.lastSeq > 0) {
-			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was not usable (${loaded.snapshotProblem}); the state was rebuilt from the journal (seq ${fromJournal.lastSeq}).`);
+		if (snapshotProblem && snapshotProblem !== 'missing' && fromJournal.lastSeq > 0) {
+			options.onRepair?.(`The snapshot ${path.join(dir, SNAPSHOT)} was not usable (${snapshotProblem}); the state was rebuilt from the journal (seq ${fromJournal.lastSeq}).`);
 		}
 		// A new state directory has nothing to cache yet: its first snapshot follows its first events.
-		if (fromJournal.lastSeq > 0 || loaded.snapshotProblem !== 'missing') writeSnapshot(dir, fromJournal, loaded.offset);
+		if (fromJournal.lastSeq > 0 || snapshotProblem !== 'missing') writeSnapshot(dir, fromJournal, loaded.offset);
 		let fd: number;
 		try {
 			fd = openSync(journalFile, 'a', 0o600);
@@ -281,16 +283,8 @@ export class StateStore {
  * A snapshot that is not JSON (torn by a crash, edited by hand) is moved aside
  * and reported; the state is rebuilt from the journal and written anew.
  */
-function setAsideCorruptSnapshot(dir: string, onRepair?: (message: string) => void): void {
+function setAsideCorruptSnapshot(dir: string, problem: string, onRepair?: (message: string) => void): void {
 	const file = path.join(dir, SNAPSHOT);
-	let problem: string;
-	try {
-		JSON.parse(readFileSync(file, 'utf8'));
-		return;
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-		problem = (error as Error).message.split('\n')[0]!;
-	}
 	const size = existsSync(file) ? statSync(file).size : 0;
 	const aside = `${file}.corrupt-${Date.now()}`;
 	renameSync(file, aside);
