@@ -10,11 +10,11 @@
  * runbook only reads its verbose lines and the file's size for the progress:
  * no byte of the dump passes through this process, so pg_dump and the server
  * have both cores (copying 300 MB through a pipe cost 1.6 s of CPU in 20 000
- * reads, and pg_dump waited on the full pipe). When pg_dump has exited the
- * file is hashed from disk (one reused buffer, ~0.15 s per 300 MB) while it
- * is fsync'd, two things that overlap: pg_dump runs with --no-sync since we
- * fsync the file ourselves before it gets its final name. The hash is of the
- * file on disk, after pg_dump's last write, so it proves what is there.
+ * reads, and pg_dump waited on the full pipe). The file is hashed from disk
+ * as it grows, on a low-priority thread (growing-hash.ts), so the checksum is
+ * ready when pg_dump ends, and the head pg_dump rewrites at the end is
+ * settled so the hash is of the file on disk. pg_dump runs with --no-sync: we
+ * fsync the file ourselves before it gets its final name.
  *
  * Memory is constant in the size of the database: pg_dump's verbose output is
  * read line by line with a bounded tail, and the hash reads into one buffer.
@@ -442,7 +442,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 			};
 		} catch (error) {
 			// No read of the hash may still be on the descriptor when it closes.
-			await hasher?.idle();
+			await hasher?.stop();
 			await closeHandle().catch(() => undefined);
 			await rm(partial, {force: true});
 			partialResource.release('removed (the backup failed)');

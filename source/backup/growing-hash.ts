@@ -1,8 +1,8 @@
 /**
  * The sha256 of a file another process is still writing, taken as it grows:
- * `catchUp()` hashes what was appended since the last call (one reused 1 MiB
- * buffer, so no garbage per chunk), and `finish()`, once the writer has
- * exited, hashes the rest. The hash is then ready when the writer ends,
+ * `follow()` hashes what is appended every few milliseconds, `catchUp()` up
+ * to a given size (one reused 1 MiB buffer, so no garbage per chunk), and
+ * `finish()`, once the writer has exited, hashes the rest. The hash is then ready when the writer ends,
  * instead of a second pass over the whole file after it.
  *
  * That holds only for bytes written once. A pg_dump custom archive on a
@@ -184,7 +184,7 @@ export class GrowingFileHash {
 	}
 
 	/** Stops the worker: once this resolves, no read of the hash is on the descriptor any more (call it before closing the file on a failure). */
-	async idle(): Promise<void> {
+	async stop(): Promise<void> {
 		this.stopped ??= this.worker.terminate().then(() => undefined);
 		await this.stopped;
 	}
@@ -196,8 +196,8 @@ export class GrowingFileHash {
 		this.headBytes += chunk.length;
 		const head = readArchiveHead(bytes);
 		if (head === MORE) {
-			// The read buffer is reused: what is kept is a copy.
-			this.headChunks = [first ? Buffer.from(bytes) : bytes];
+			// Each chunk is the worker's own copy (its read buffer is reused there): kept as it came.
+			this.headChunks = [bytes];
 			if (this.headBytes > MAX_HEAD_BYTES) this.abandon();
 			return;
 		}
@@ -219,7 +219,7 @@ export class GrowingFileHash {
 	 * and makes sure the file on disk is what was hashed (see the module comment).
 	 */
 	async finish(size: number): Promise<GrowingHashResult> {
-		const done = await this.ask({type: 'digest', size}).finally(() => this.idle());
+		const done = await this.ask({type: 'digest', size}).finally(() => this.stop());
 		if (done.type !== 'digest') throw new Error('the hashing thread answered out of turn');
 		if (!this.abandoned && done.sha256 !== undefined && done.hashed === size) {
 			if (!this.archive) return {sha256: done.sha256, bytes: size, how: 'streamed'};
