@@ -115,6 +115,8 @@ export type BackupResult = {
 	readonly endedAt: string;
 	readonly serverVersion: string;
 	readonly clientVersion: string;
+	/** The pg_dump that ran: the one on PATH, or the binary Debian's wrapper there would have run (tools.ts). */
+	readonly binary: string;
 	/** pg_dump's arguments (no connection details: those go through the environment). */
 	readonly args: readonly string[];
 	/** Row counts in the dump's snapshot; empty when countRows is false. */
@@ -275,7 +277,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 	const secrets = target.secrets;
 	const clean = (text: string) => redact(text, secrets);
 
-	const pgDump: ClientTool = await findClientTool('pg_dump', {paths: {pgDump: options.pgDumpPath}, pathEnv: options.pathEnv});
+	// Read with the dump's own environment: Debian's wrapper picks its binary by it (and is then skipped, tools.ts).
+	const pgDump: ClientTool = await findClientTool('pg_dump', {paths: {pgDump: options.pgDumpPath}, pathEnv: options.pathEnv, env: target.childEnv()});
 	return withClient(target, 'runbook-backup', async (client) => {
 		const {rows: about} = await client.query<{num: string; text: string; bytes: string}>(
 			`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text, pg_database_size(current_database())::text AS bytes`,
@@ -354,7 +357,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				const child = runChild({
 					file: pgDump.path,
 					args,
-					env: {...target.childEnv(), PGAPPNAME: uniqueAppName('runbook-pg_dump')},
+					env: {...target.childEnv(), ...pgDump.env, PGAPPNAME: uniqueAppName('runbook-pg_dump')},
 					installHint: POSTGRES_CLIENT_HINT,
 					signal: stop.signal,
 					onSpawn: options.onSpawn,
@@ -435,6 +438,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 				endedAt: new Date(ended).toISOString(),
 				serverVersion: server.text,
 				clientVersion: pgDump.version.text,
+				binary: pgDump.path,
 				args: args.map(clean),
 				tables,
 				checksum,

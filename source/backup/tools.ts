@@ -5,7 +5,7 @@
  * and pg_restore/psql of an older major may not understand what a newer
  * pg_dump wrote, so every tool must be at least the server's major version.
  */
-import {access, stat} from 'node:fs/promises';
+import {access, readdir, realpath, stat} from 'node:fs/promises';
 import {constants} from 'node:fs';
 import path from 'node:path';
 import {withClient} from '../db/connect.js';
@@ -27,9 +27,13 @@ export type PgVersion = {
 
 export type ClientTool = {
 	readonly name: ClientToolName;
-	/** Absolute path of the executable. */
+	/** Absolute path of the executable to run. */
 	readonly path: string;
 	readonly version: PgVersion;
+	/** When `path` is the binary Debian's wrapper on PATH would have run (see `wrappedBinary`): the wrapper's path. */
+	readonly wrapper?: string;
+	/** What the wrapper would have set in the child's environment, for running `path` directly. */
+	readonly env?: Readonly<Record<string, string>>;
 };
 
 export type ClientTools = {
@@ -49,6 +53,13 @@ export type ToolLookupOptions = {
 	readonly paths?: ToolPaths;
 	/** PATH to search (default: process.env.PATH). */
 	readonly pathEnv?: string;
+	/**
+	 * The environment the tool will run with (a target's `childEnv()`): its
+	 * version is read with it, since Debian's wrapper picks the binary by it.
+	 */
+	readonly env?: Readonly<Record<string, string | undefined>>;
+	/** Where Debian keeps each version's binaries (default /usr/lib/postgresql; tests give another). */
+	readonly binRoot?: string;
 };
 
 /** Parses `pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)` and the like. */
@@ -115,31 +126,44 @@ export async function findTool(name: ClientToolName, options: ToolLookupOptions 
 	throw new UserError(`\`${bare}\` was not found on PATH (${pathEnv || 'empty'}). ${POSTGRES_CLIENT_HINT}`);
 }
 
+/** What `<tool> --version` printed (its first line) and the version in it. */
+type ToolProbe = {readonly version: PgVersion; readonly output: string};
+
 /**
  * Versions already read in this process, by the executable's identity (inode,
- * size, mtime): the preflight reads pg_dump's before the window and the
- * backup item needs it again (one fork of the Debian wrapper script, 30–90 ms
- * under load, on the backup's path). A replaced file is read again.
+ * size, mtime) and whether the environment names a host: the preflight reads
+ * pg_dump's before the window and the backup item needs it again (one fork of
+ * the Debian wrapper script, 30–150 ms under load, on the backup's path). A
+ * replaced file is read again.
  */
-const versions = new Map<string, Promise<PgVersion>>();
+const probes = new Map<string, Promise<ToolProbe>>();
 
-/** Runs `<tool> --version` and parses it (once per executable and process). */
-export async function readToolVersion(name: ClientToolName, file: string): Promise<PgVersion> {
-	const info = await stat(file).catch(() => undefined);
-	if (!info) return runToolVersion(name, file);
-	const key = `${name}\0${file}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
-	let version = versions.get(key);
-	if (!version) {
-		version = runToolVersion(name, file);
-		versions.set(key, version);
-		// A failure is not kept: the next call runs the tool again.
-		version.catch(() => versions.delete(key));
-	}
-	return version;
+function probeTool(name: ClientToolName, file: string, env?: ToolLookupOptions['env']): Promise<ToolProbe> {
+	return stat(file).then(
+		(info) => {
+			// Debian's wrapper chooses the binary by PGHOST (and PGCLUSTER, PGPORT, PGSERVICE without it): a version read without them may be another binary's.
+			const choice = ['PGHOST', 'PGCLUSTER', 'PGPORT', 'PGSERVICE'].map((v) => (env && v in env ? `${v}=${env[v] ?? ''}` : '')).join(',');
+			const key = `${name}\0${file}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}\0${choice}`;
+			let probe = probes.get(key);
+			if (!probe) {
+				probe = runToolVersion(name, file, env);
+				probes.set(key, probe);
+				// A failure is not kept: the next call runs the tool again.
+				probe.catch(() => probes.delete(key));
+			}
+			return probe;
+		},
+		() => runToolVersion(name, file, env),
+	);
 }
 
-async function runToolVersion(name: ClientToolName, file: string): Promise<PgVersion> {
-	const result = await runChild({file, args: ['--version'], installHint: POSTGRES_CLIENT_HINT, tailLines: 5, timeoutMs: 15_000});
+/** Runs `<tool> --version` and parses it (once per executable, environment and process). */
+export async function readToolVersion(name: ClientToolName, file: string, env?: ToolLookupOptions['env']): Promise<PgVersion> {
+	return (await probeTool(name, file, env)).version;
+}
+
+async function runToolVersion(name: ClientToolName, file: string, env?: ToolLookupOptions['env']): Promise<ToolProbe> {
+	const result = await runChild({file, args: ['--version'], installHint: POSTGRES_CLIENT_HINT, tailLines: 5, timeoutMs: 15_000, ...(env ? {env} : {})});
 	const output = result.tail.map((l) => l.line).join('\n');
 	const version = result.exitCode === 0 ? parseToolVersion(output) : undefined;
 	if (!version) {
@@ -147,12 +171,54 @@ async function runToolVersion(name: ClientToolName, file: string): Promise<PgVer
 			`\`${file} --version\` did not report a PostgreSQL version (exit code ${result.exitCode}, output: ${JSON.stringify(output.slice(0, 200))}). Check that it is the PostgreSQL ${name}. ${POSTGRES_CLIENT_HINT}`,
 		);
 	}
-	return version;
+	return {version, output: output.split('\n')[0]!.trim()};
 }
 
+export const DEBIAN_BIN_ROOT = '/usr/lib/postgresql';
+
+/**
+ * Debian and Ubuntu put a perl script on PATH for every client tool
+ * (postgresql-common's pg_wrapper): it picks one installed version's binary
+ * and execs it, 30 ms per start on an idle machine and up to 150 ms on a
+ * loaded one, before every backup and every migration. With a host in the
+ * environment, as every child of ours has, it picks the newest installed
+ * version that has the tool, and sets PGSYSCONFDIR to /etc/postgresql-common
+ * when unset. That binary is run directly only when it is proven to be the
+ * one: the tool on PATH resolves to that wrapper, and the newest binary's
+ * `--version` prints exactly what the wrapper's run printed in the same
+ * environment. Anything else (no host given, another wrapper, a version that
+ * differs, a binary that cannot run) leaves the wrapper in place.
+ */
+async function wrappedBinary(name: ClientToolName, file: string, probe: ToolProbe, options: ToolLookupOptions): Promise<{path: string; env: Record<string, string>} | undefined> {
+	const env = options.env;
+	if (!env?.['PGHOST']) return undefined;
+	// For a psql older than 13 the wrapper also preloads libreadline; that one keeps its wrapper.
+	if (name === 'psql' && probe.version.majorNum < 1300) return undefined;
+	const real = await realpath(file).catch(() => undefined);
+	if (!real || path.basename(real) !== 'pg_wrapper' || path.basename(path.dirname(real)) !== 'postgresql-common') return undefined;
+	const root = options.binRoot ?? DEBIAN_BIN_ROOT;
+	const versions = (await readdir(root).catch(() => [] as string[])).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
+	for (const v of versions) {
+		const candidate = path.join(root, v, 'bin', name);
+		if (!(await isExecutableFile(candidate))) continue;
+		const direct = await probeTool(name, candidate, env).catch(() => undefined);
+		if (direct?.output !== probe.output) return undefined;
+		return {path: candidate, env: {PGSYSCONFDIR: env['PGSYSCONFDIR'] ?? process.env['PGSYSCONFDIR'] ?? '/etc/postgresql-common'}};
+	}
+	return undefined;
+}
+
+/**
+ * Finds a tool and reads its version. Given the environment it will run
+ * with, a tool that is Debian's wrapper comes back as the binary the wrapper
+ * would run, with what the wrapper would add to the environment.
+ */
 export async function findClientTool(name: ClientToolName, options: ToolLookupOptions = {}): Promise<ClientTool> {
 	const file = await findTool(name, options);
-	return {name, path: file, version: await readToolVersion(name, file)};
+	const probe = await probeTool(name, file, options.env);
+	const direct = options.env ? await wrappedBinary(name, file, probe, options) : undefined;
+	if (direct) return {name, path: direct.path, version: probe.version, wrapper: file, env: direct.env};
+	return {name, path: file, version: probe.version};
 }
 
 /** The server's version, from `SHOW server_version_num`. */
@@ -177,10 +243,11 @@ export function assertClientVersion(tool: ClientTool, server: PgVersion, serverD
  * checks each against the server's major version.
  */
 export async function resolveClientTools(options: ToolLookupOptions & {readonly target?: Target} = {}): Promise<ClientTools & {readonly server?: PgVersion}> {
+	const lookup = options.target && !options.env ? {...options, env: options.target.childEnv()} : options;
 	const [pgDump, pgRestore, psql] = await Promise.all([
-		findClientTool('pg_dump', options),
-		findClientTool('pg_restore', options),
-		findClientTool('psql', options),
+		findClientTool('pg_dump', lookup),
+		findClientTool('pg_restore', lookup),
+		findClientTool('psql', lookup),
 	]);
 	if (!options.target) return {pgDump, pgRestore, psql};
 	const server = await serverVersion(options.target);

@@ -43,15 +43,17 @@ export type ToolLookups = Promise<ReadonlyArray<{readonly items: readonly string
  * need no connection, so they run while the run lock and the working
  * connection are made (`psql --version` is a child process, 25 ms or more).
  */
-export function lookUpClientTools(plan: LoadedPlan, state: RunState, settings: RunSettings): ToolLookups {
+export function lookUpClientTools(plan: LoadedPlan, state: RunState, settings: RunSettings, target: Target): ToolLookups {
 	const paths = {pgDump: settings.binaries.pgDump, pgRestore: settings.binaries.pgRestore, psql: settings.binaries.psql};
-	const lookups = [...neededTools(plan, state, settings)].map(async ([tool, items]) => ({items, found: (await Promise.allSettled([findClientTool(tool, {paths})]))[0]!}));
+	// With the environment the tools run with: the backup then finds pg_dump's version (and binary) already read.
+	const env = target.childEnv();
+	const lookups = [...neededTools(plan, state, settings)].map(async ([tool, items]) => ({items, found: (await Promise.allSettled([findClientTool(tool, {paths, env})]))[0]!}));
 	return Promise.all(lookups);
 }
 
 export async function preflight(input: {readonly plan: LoadedPlan; readonly target: Target; readonly client: pg.ClientBase; readonly settings: RunSettings; readonly state: RunState; readonly tools?: ToolLookups}): Promise<void> {
 	const {plan, target, client, settings, state} = input;
-	const tools = input.tools ?? lookUpClientTools(plan, state, settings);
+	const tools = input.tools ?? lookUpClientTools(plan, state, settings, target);
 	const problems: string[] = [];
 	const pending = (predicate: (e: LoadedPlan['forward'][number]) => boolean) =>
 		plan.forward.filter((e) => predicate(e) && !['passed', 'skipped'].includes(state.items[e.item.id]?.status ?? ''));

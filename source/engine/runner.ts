@@ -86,7 +86,7 @@ export async function startRun(options: RunOptions): Promise<Controller> {
 	try {
 		// Everything the remaining items need, before the first one runs and before the ledger is created (exit 2, one paragraph per problem).
 		// The client tools are looked up while the session connects.
-		const tools = options.rollbackOnly ? undefined : lookUpClientTools(plan, prior, options.settings);
+		const tools = options.rollbackOnly ? undefined : lookUpClientTools(plan, prior, options.settings, target);
 		session = await openSession({
 			target,
 			planId: plan.plan.id,

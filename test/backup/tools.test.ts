@@ -1,10 +1,12 @@
 import {afterAll, beforeAll, expect, test} from 'vitest';
-import {chmod, mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile} from 'node:fs/promises';
+import {execFileSync} from 'node:child_process';
+import {realpathSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {adminTarget} from '../helpers/db.js';
 import {runBackup} from '../../source/backup/dump.js';
-import {parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
+import {findClientTool, parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
 import {readFile} from 'node:fs/promises';
 import {UserError} from '../../source/errors.js';
 
@@ -77,4 +79,72 @@ test('a tool’s version is read once per executable, and again when the file is
 	await writeFile(tool, script('16.4'));
 	expect(await readToolVersion('pg_dump', tool)).toMatchObject({text: '16.4', major: '16'});
 	expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(2);
+});
+
+/**
+ * A stand-in for Debian's layout: bin/<tool> is a symlink to
+ * share/postgresql-common/pg_wrapper, a script that execs one version's
+ * binary under lib/postgresql/<v>/bin (the version it picks: `choose`, a
+ * shell expression), and each binary answers --version and logs its env.
+ */
+async function debianLayout(name: string, versions: Record<string, string>, choose: string): Promise<{bin: string; root: string; log: string}> {
+	const base = await mkdtemp(path.join(dir, 'debian-'));
+	const root = path.join(base, 'lib', 'postgresql');
+	const log = path.join(base, 'env.log');
+	for (const [major, text] of Object.entries(versions)) {
+		const file = path.join(root, major, 'bin', 'pg_dump');
+		await mkdir(path.dirname(file), {recursive: true});
+		await writeFile(file, `#!/bin/sh\necho "${major} PGSYSCONFDIR=\${PGSYSCONFDIR:-unset}" >> "${log}"\necho "pg_dump (PostgreSQL) ${text}"\n`);
+		await chmod(file, 0o755);
+	}
+	const wrapper = path.join(base, 'share', 'postgresql-common', 'pg_wrapper');
+	await mkdir(path.dirname(wrapper), {recursive: true});
+	await writeFile(wrapper, `#!/bin/sh\nv=${choose}\nexec "${root}/$v/bin/$(basename "$0")" "$@"\n`);
+	await chmod(wrapper, 0o755);
+	const bin = path.join(base, 'bin');
+	await mkdir(bin);
+	await symlink(wrapper, path.join(bin, name));
+	return {bin, root, log};
+}
+
+test('Debian’s wrapper on PATH: the newest binary is run directly when its --version says what the wrapper’s run said, with the PGSYSCONFDIR the wrapper sets', async () => {
+	const {bin, root, log} = await debianLayout('pg_dump', {'14': '14.12 (Debian 14.12-1)', '15': '15.19 (Debian 15.19-0+deb12u1)'}, '15');
+	const env = {PGHOST: '127.0.0.1', PGPORT: '5432'};
+	const tool = await findClientTool('pg_dump', {pathEnv: bin, env, binRoot: root});
+	expect(tool).toMatchObject({path: path.join(root, '15', 'bin', 'pg_dump'), wrapper: path.join(bin, 'pg_dump'), version: {text: '15.19'}, env: {PGSYSCONFDIR: '/etc/postgresql-common'}});
+	// Its version, read through the wrapper and then directly: one run each.
+	expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['15 PGSYSCONFDIR=unset', '15 PGSYSCONFDIR=unset']);
+	// A PGSYSCONFDIR that is set stays.
+	expect((await findClientTool('pg_dump', {pathEnv: bin, env: {...env, PGSYSCONFDIR: '/srv/pg'}, binRoot: root})).env).toEqual({PGSYSCONFDIR: '/srv/pg'});
+});
+
+test('the wrapper stays when it runs another version than the newest, or when no host is in the environment', async () => {
+	const older = await debianLayout('pg_dump', {'14': '14.12', '15': '15.19'}, '14');
+	const kept = await findClientTool('pg_dump', {pathEnv: older.bin, env: {PGHOST: 'db.internal'}, binRoot: older.root});
+	expect(kept).toEqual({name: 'pg_dump', path: path.join(older.bin, 'pg_dump'), version: expect.objectContaining({text: '14.12'})});
+	const byHost = await debianLayout('pg_dump', {'14': '14.12', '15': '15.19'}, '15');
+	expect(await findClientTool('pg_dump', {pathEnv: byHost.bin, binRoot: byHost.root})).toEqual({name: 'pg_dump', path: path.join(byHost.bin, 'pg_dump'), version: expect.objectContaining({text: '15.19'})});
+});
+
+test('a version is read in the environment the tool runs with: a wrapper that picks by PGHOST answers for the binary the dump would get', async () => {
+	// Like pg_wrapper: without a host it would take the local cluster's version (14 here), with one the newest.
+	const {bin, root} = await debianLayout('pg_dump', {'14': '14.12', '15': '15.19'}, '$([ -n "$PGHOST" ] && echo 15 || echo 14)');
+	const file = path.join(bin, 'pg_dump');
+	expect(await readToolVersion('pg_dump', file)).toMatchObject({text: '14.12'});
+	expect(await readToolVersion('pg_dump', file, {PGHOST: '10.0.0.5'})).toMatchObject({text: '15.19'});
+	expect((await findClientTool('pg_dump', {pathEnv: bin, env: {PGHOST: '10.0.0.5'}, binRoot: root})).version.text).toBe('15.19');
+});
+
+test('on this machine a backup runs the binary that the pg_dump on PATH stands for, and records it', async () => {
+	const onPath = execFileSync('sh', ['-c', 'command -v pg_dump'], {encoding: 'utf8'}).trim();
+	const wrapped = path.basename(realpathSync(onPath)) === 'pg_wrapper';
+	const {admin} = adminTarget();
+	const result = await runBackup({target: admin, dir: path.join(dir, 'out-binary'), countRows: false});
+	if (wrapped) {
+		expect(result.binary).toMatch(/^\/usr\/lib\/postgresql\/\d+\/bin\/pg_dump$/);
+		expect(execFileSync(result.binary, ['--version'], {encoding: 'utf8'})).toBe(execFileSync(onPath, ['--version'], {encoding: 'utf8', env: {...process.env, PGHOST: admin.childEnv()['PGHOST']}}));
+	} else {
+		expect(result.binary).toBe(onPath);
+	}
+	expect(result.clientVersion).toMatch(/^\d+\.\d+/);
 });

@@ -69,7 +69,7 @@ export async function runBackupItem(ctx: ExecContext<ItemOf<'backup'>>): Promise
 			exitCode: 0,
 			expected: 'a complete dump file, mode 0600, checksum recorded',
 			actual: `${path.basename(result.file)}: ${humanBytes(result.bytes)} in ${(result.durationMs / 1000).toFixed(1)} s, ${result.objects} objects, sha256 ${result.sha256.slice(0, 16)}…`,
-			details: {...info, tables: result.tables.length, checksum: result.checksum},
+			details: {...info, tables: result.tables.length, checksum: result.checksum, binary: result.binary},
 		},
 	};
 }
@@ -193,7 +193,7 @@ export async function runRestore(ctx: ActionContext<WithOf<'restore-backup'>>): 
 
 export async function runClientTools(ctx: ExecContext): Promise<Outcome> {
 	const tools = await resolveClientTools({target: ctx.target, paths: {pgDump: ctx.settings.binaries.pgDump, pgRestore: ctx.settings.binaries.pgRestore, psql: ctx.settings.binaries.psql}});
-	const lines = [tools.pgDump, tools.pgRestore, tools.psql].map((t) => `${t.name} ${t.version.text ?? `${t.version.major}`} at ${t.path}`);
+	const lines = [tools.pgDump, tools.pgRestore, tools.psql].map((t) => `${t.name} ${t.version.text ?? `${t.version.major}`} at ${t.path}${t.wrapper ? ` (what Debian's wrapper ${t.wrapper} runs, started directly)` : ''}`);
 	for (const l of lines) ctx.output(l);
 	return {
 		ok: true,
