@@ -22,6 +22,8 @@ export type PsqlOptions = {
 	readonly onSpawn?: (pid: number) => void;
 	readonly signal?: AbortSignal;
 	readonly psqlPath?: string;
+	/** Set in psql's environment besides the connection (what Debian's wrapper sets when psqlPath is the binary it runs). */
+	readonly extraEnv?: Readonly<Record<string, string>>;
 	readonly quiet?: boolean;
 	/** Journal this psql as a resource (see proc/child.ts). */
 	readonly track?: ChildOptions['track'];
@@ -39,8 +41,8 @@ export function psqlArgs(options: PsqlOptions): string[] {
 	return args;
 }
 
-export function psqlEnv(options: Pick<PsqlOptions, 'target' | 'settings' | 'applicationName'>): Record<string, string | undefined> {
-	const env = options.target.childEnv();
+export function psqlEnv(options: Pick<PsqlOptions, 'target' | 'settings' | 'applicationName' | 'extraEnv'>): Record<string, string | undefined> {
+	const env = {...options.target.childEnv(), ...options.extraEnv};
 	const settings = Object.entries(options.settings ?? {});
 	if (settings.length > 0) {
 		// After the target's own options (options= / PGOPTIONS), so the step's settings win for this session.

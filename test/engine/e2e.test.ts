@@ -4,7 +4,8 @@
  * connecting as a role with a distinctive password that must appear nowhere.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {readdirSync, readFileSync, statSync} from 'node:fs';
+import {readdirSync, readFileSync, realpathSync, statSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {freshDatabase, type TestDatabase} from '../helpers/db.js';
@@ -102,6 +103,16 @@ describe('runbook run --yes --confirm all --go on a real database', () => {
 		}
 		const seqs = events.map((e) => e['seq'] as number);
 		expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+	});
+
+	it('runs the migrations’ psql and the backup’s pg_dump as the binaries the tools on PATH stand for, and records them', () => {
+		const passed = new Map(journalEvents(stateDir).filter((e) => e['type'] === 'item-passed').map((e) => [e['itemId'], (e['evidence'] as {details?: {binary?: string}}).details?.binary]));
+		for (const [item, tool] of [['step1.apply', 'psql'], ['backup.create', 'pg_dump']] as const) {
+			const onPath = execFileSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'}).trim();
+			// Debian's wrapper is a perl script that execs one version's binary (30–150 ms a start): the runbook runs that binary.
+			const expected = path.basename(realpathSync(onPath)) === 'pg_wrapper' ? new RegExp(`^/usr/lib/postgresql/\\d+/bin/${tool}$`) : new RegExp(`^${onPath}$`);
+			expect(passed.get(item)).toMatch(expected);
+		}
 	});
 
 	it('keeps the database and Redis passwords out of the state, the journal, the report and all output', async () => {

@@ -14,6 +14,7 @@ import {sqlFilePath} from '../../plan/loaded.js';
 import {resolveParams} from './query.js';
 import type {ExecContext, Outcome} from '../context.js';
 import {runPsql} from '../../proc/psql.js';
+import {findClientTool} from '../../backup/tools.js';
 import {appliedMigrations, fileSha256, INFLIGHT_LOCK_CLASS, LEDGER_GUARD_SQL, LEDGER_RECORD_SQL, planLockKey} from '../../db/ledger.js';
 import {redact} from '../../db/target.js';
 import {startLockSampler, type LockSamples} from '../../db/lock-sampler.js';
@@ -136,6 +137,8 @@ export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome
 	if (rehearsal) settings['log_min_duration_statement'] = '0';
 	let lockSamples: LockSamples | undefined;
 
+	// Read by the preflight already (tools.ts keeps it): Debian's wrapper is skipped for the binary it would run, 30–150 ms a start.
+	const psql = await findClientTool('psql', {paths: {psql: ctx.settings.binaries.psql}, env: ctx.target.childEnv()});
 	const wrappers = wrapperFiles(ctx);
 	const {guard, record} = wrappers;
 	let lastBlockers: Blocker[] = [];
@@ -184,7 +187,8 @@ export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome
 		try {
 			last = await runPsql({
 				target: ctx.target,
-				psqlPath: ctx.settings.binaries.psql,
+				psqlPath: psql.path,
+				...(psql.env ? {extraEnv: psql.env} : {}),
 				steps: sampler ? [{file: guard}, {file}, {command: sampler.settleSql}, {file: record}] : [{file: guard}, {file}, {file: record}],
 				singleTransaction: true,
 				vars,
@@ -222,7 +226,7 @@ export async function runSqlFile(ctx: ExecContext<SqlFileItem>): Promise<Outcome
 	const outputTail = result.tail.map((l) => redact(l.line, ctx.target.secrets));
 	const tagSummary = [...tags].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ');
 	const measured = rehearsal && lockSamples && result.exitCode === 0 ? await measureRehearsedMigration({serverLog: rehearsal.serverLog, applicationName: appName, file, samples: lockSamples}) : undefined;
-	const details = {sha256, file: item.file, tags: Object.fromEntries(tags), lockTimeouts, executionId: ctx.executionId, ...(measured ? {rehearsal: measured} : {})};
+	const details = {sha256, file: item.file, tags: Object.fromEntries(tags), lockTimeouts, executionId: ctx.executionId, binary: psql.path, ...(measured ? {rehearsal: measured} : {})};
 	if (ctx.signal.aborted) {
 		return {ok: false, evidence: {command: shown, exitCode: result.exitCode, outputTail, details}, error: 'Interrupted: psql was stopped; its transaction rolled back (the ledger says so on --resume).'};
 	}
