@@ -230,6 +230,10 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	const session = import('../engine/session.js');
 	const connections = session.then(({connectSession}) => connectSession(resolved.target, plan.plan.id));
 	connections.catch(() => undefined);
+	const settings = buildSettings(options, resolved, stateDir);
+	// The client tools' versions are children (`pg_dump --version` through Debian's wrapper: 30 ms and more each): read
+	// now, while the engine loads and the session connects. The preflight's look-up finds them read (tools.ts keeps them).
+	if (!rollback) void import('../engine/preflight.js').then(({lookUpClientTools}) => lookUpClientTools(plan, previous?.lastSeq ? previous : emptyState(), settings, resolved.target)).catch(() => undefined);
 	let handedOver = false;
 	let exitCode = 1;
 	try {
@@ -240,7 +244,6 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 				throw error;
 			});
 		}
-		const settings = buildSettings(options, resolved, stateDir);
 		// Where this run's events begin in the journal (the renderers show them all, run-started included):
 		// nothing has written it since it was read above (an archived state starts a new journal).
 		const startSeq = before?.state.lastSeq ?? 0;
