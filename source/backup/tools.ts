@@ -12,6 +12,7 @@ import {withClient} from '../db/connect.js';
 import type {Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {POSTGRES_CLIENT_HINT, runChild} from '../proc/child.js';
+import {isDebianWrapper, readToolCache, toolCacheKey, writeToolCache} from './tool-cache.js';
 
 export type ClientToolName = 'pg_dump' | 'pg_restore' | 'psql';
 
@@ -134,11 +135,12 @@ type ToolProbe = {readonly version: PgVersion; readonly output: string};
  * size, mtime) and whether the environment names a host: the preflight reads
  * pg_dump's before the window and the backup item needs it again (one fork of
  * the Debian wrapper script, 30–150 ms under load, on the backup's path). A
- * replaced file is read again.
+ * replaced file is read again. What the files alone decide is also kept on
+ * disk for the next run (tool-cache.ts).
  */
 const probes = new Map<string, Promise<ToolProbe>>();
 
-function probeTool(name: ClientToolName, file: string, env?: ToolLookupOptions['env']): Promise<ToolProbe> {
+function probeTool(name: ClientToolName, file: string, env?: ToolLookupOptions['env'], binRoot = DEBIAN_BIN_ROOT): Promise<ToolProbe> {
 	return stat(file).then(
 		(info) => {
 			// Debian's wrapper chooses the binary by PGHOST (and PGCLUSTER, PGPORT, PGSERVICE without it): a version read without them may be another binary's.
@@ -146,7 +148,7 @@ function probeTool(name: ClientToolName, file: string, env?: ToolLookupOptions['
 			const key = `${name}\0${file}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}\0${choice}`;
 			let probe = probes.get(key);
 			if (!probe) {
-				probe = runToolVersion(name, file, env);
+				probe = keptOrRun(name, file, env, binRoot);
 				probes.set(key, probe);
 				// A failure is not kept: the next call runs the tool again.
 				probe.catch(() => probes.delete(key));
@@ -157,9 +159,25 @@ function probeTool(name: ClientToolName, file: string, env?: ToolLookupOptions['
 	);
 }
 
-/** Runs `<tool> --version` and parses it (once per executable, environment and process). */
+/** Drops the answers read in this process (tests, or a long-lived process that wants them read again); those kept on disk stay. */
+export function forgetToolVersions(): void {
+	probes.clear();
+}
+
+/** Runs `<tool> --version` and parses it (once per executable, environment and process; kept across runs where tool-cache.ts may). */
 export async function readToolVersion(name: ClientToolName, file: string, env?: ToolLookupOptions['env']): Promise<PgVersion> {
 	return (await probeTool(name, file, env)).version;
+}
+
+/** The answer kept from an earlier run when the files alone decide it (tool-cache.ts), else the tool's own. */
+async function keptOrRun(name: ClientToolName, file: string, env: ToolLookupOptions['env'], binRoot: string): Promise<ToolProbe> {
+	const key = await toolCacheKey(name, file, env, binRoot);
+	const kept = key ? readToolCache(key) : undefined;
+	const version = kept ? parseToolVersion(kept) : undefined;
+	if (kept && version) return {version, output: kept};
+	const probe = await runToolVersion(name, file, env);
+	if (key) writeToolCache(key, probe.output);
+	return probe;
 }
 
 async function runToolVersion(name: ClientToolName, file: string, env?: ToolLookupOptions['env']): Promise<ToolProbe> {
@@ -195,13 +213,13 @@ async function wrappedBinary(name: ClientToolName, file: string, probe: ToolProb
 	// For a psql older than 13 the wrapper also preloads libreadline; that one keeps its wrapper.
 	if (name === 'psql' && probe.version.majorNum < 1300) return undefined;
 	const real = await realpath(file).catch(() => undefined);
-	if (!real || path.basename(real) !== 'pg_wrapper' || path.basename(path.dirname(real)) !== 'postgresql-common') return undefined;
+	if (!real || !isDebianWrapper(real)) return undefined;
 	const root = options.binRoot ?? DEBIAN_BIN_ROOT;
 	const versions = (await readdir(root).catch(() => [] as string[])).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
 	for (const v of versions) {
 		const candidate = path.join(root, v, 'bin', name);
 		if (!(await isExecutableFile(candidate))) continue;
-		const direct = await probeTool(name, candidate, env).catch(() => undefined);
+		const direct = await probeTool(name, candidate, env, root).catch(() => undefined);
 		if (direct?.output !== probe.output) return undefined;
 		return {path: candidate, env: {PGSYSCONFDIR: env['PGSYSCONFDIR'] ?? process.env['PGSYSCONFDIR'] ?? '/etc/postgresql-common'}};
 	}
@@ -215,7 +233,7 @@ async function wrappedBinary(name: ClientToolName, file: string, probe: ToolProb
  */
 export async function findClientTool(name: ClientToolName, options: ToolLookupOptions = {}): Promise<ClientTool> {
 	const file = await findTool(name, options);
-	const probe = await probeTool(name, file, options.env);
+	const probe = await probeTool(name, file, options.env, options.binRoot);
 	const direct = options.env ? await wrappedBinary(name, file, probe, options) : undefined;
 	if (direct) return {name, path: direct.path, version: probe.version, wrapper: file, env: direct.env};
 	return {name, path: file, version: probe.version};

@@ -1,22 +1,29 @@
-import {afterAll, beforeAll, expect, test} from 'vitest';
-import {chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile} from 'node:fs/promises';
+import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile} from 'node:fs/promises';
 import {execFileSync} from 'node:child_process';
 import {realpathSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {adminTarget} from '../helpers/db.js';
 import {runBackup} from '../../source/backup/dump.js';
-import {findClientTool, parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
+import {findClientTool, forgetToolVersions, parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
+import {toolCacheDir} from '../../source/backup/tool-cache.js';
 import {readFile} from 'node:fs/promises';
 import {UserError} from '../../source/errors.js';
 
 let dir: string;
+let xdgBefore: string | undefined;
 
 beforeAll(async () => {
 	dir = await mkdtemp(path.join(tmpdir(), 'runbook-tools-'));
+	// The versions kept between runs go to this file's own cache.
+	xdgBefore = process.env['XDG_CACHE_HOME'];
+	process.env['XDG_CACHE_HOME'] = path.join(dir, 'xdg');
 });
 
 afterAll(async () => {
+	if (xdgBefore === undefined) delete process.env['XDG_CACHE_HOME'];
+	else process.env['XDG_CACHE_HOME'] = xdgBefore;
 	await rm(dir, {recursive: true, force: true});
 });
 
@@ -99,7 +106,7 @@ async function debianLayout(name: string, versions: Record<string, string>, choo
 	}
 	const wrapper = path.join(base, 'share', 'postgresql-common', 'pg_wrapper');
 	await mkdir(path.dirname(wrapper), {recursive: true});
-	await writeFile(wrapper, `#!/bin/sh\nv=${choose}\nexec "${root}/$v/bin/$(basename "$0")" "$@"\n`);
+	await writeFile(wrapper, `#!/bin/sh\nROOT="${root}"\nv=${choose}\nexec "$ROOT/$v/bin/$(basename "$0")" "$@"\n`);
 	await chmod(wrapper, 0o755);
 	const bin = path.join(base, 'bin');
 	await mkdir(bin);
@@ -147,4 +154,65 @@ test('on this machine a backup runs the binary that the pg_dump on PATH stands f
 		expect(result.binary).toBe(onPath);
 	}
 	expect(result.clientVersion).toMatch(/^\d+\.\d+/);
+});
+
+describe('a tool’s --version kept on disk between runs', () => {
+	beforeAll(async () => {
+		await rm(toolCacheDir(), {recursive: true, force: true});
+	});
+	const entries = () => readdir(toolCacheDir()).catch(() => [] as string[]);
+
+	test('a compiled binary’s answer is read from the cache by the next run, and read again once the binary changes', async () => {
+		const copy = path.join(await mkdtemp(path.join(dir, 'elf-')), 'pg_dump');
+		await copyFile(execFileSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/pg_dump | tail -1'], {encoding: 'utf8'}).trim(), copy);
+		await chmod(copy, 0o755);
+		const real = await readToolVersion('pg_dump', copy);
+		const [entry] = await entries();
+		expect(entry).toBeDefined();
+		expect(await readFile(path.join(toolCacheDir(), entry!), 'utf8')).toContain(`pg_dump (PostgreSQL) ${real.text}`);
+		// The next run (this process's answers forgotten) takes the kept answer: one made up here shows it is not the binary's.
+		const key = entry!.replace(/\.txt$/, '');
+		await writeFile(path.join(toolCacheDir(), entry!), `${key}\npg_dump (PostgreSQL) 99.1\n`);
+		forgetToolVersions();
+		expect(await readToolVersion('pg_dump', copy)).toMatchObject({text: '99.1', major: '99'});
+		// A binary replaced or touched is another identity: it is run again.
+		await utimes(copy, new Date(), new Date(Date.now() + 5000));
+		forgetToolVersions();
+		expect(await readToolVersion('pg_dump', copy)).toEqual(real);
+	});
+
+	test('a script is run every time; Debian’s wrapper with a host is kept until the installed versions change', async () => {
+		const shim = path.join(await mkdtemp(path.join(dir, 'shim-')), 'pg_dump');
+		const calls = `${shim}.calls`;
+		await writeFile(shim, `#!/bin/sh\necho run >> "${calls}"\necho "pg_dump (PostgreSQL) 15.19"\n`);
+		await chmod(shim, 0o755);
+		await readToolVersion('pg_dump', shim);
+		forgetToolVersions();
+		await readToolVersion('pg_dump', shim);
+		expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(2);
+
+		// Like pg_wrapper given a host: the newest version installed.
+		const {bin, root, log} = await debianLayout('pg_dump', {'15': '15.19'}, '$(ls "$ROOT" | sort -n | tail -1)');
+		const env = {PGHOST: 'db.internal'};
+		const runs = async () => (await readFile(log, 'utf8')).trim().split('\n').length;
+		expect((await findClientTool('pg_dump', {pathEnv: bin, env, binRoot: root})).path).toBe(path.join(root, '15', 'bin', 'pg_dump'));
+		expect(await runs()).toBe(2); // the wrapper's run, then the binary's (a script here, so never kept)
+		forgetToolVersions();
+		expect((await findClientTool('pg_dump', {pathEnv: bin, env, binRoot: root})).path).toBe(path.join(root, '15', 'bin', 'pg_dump'));
+		expect(await runs()).toBe(3); // the wrapper's answer came from the cache
+		// Another version installed (the wrapper itself unchanged): it now runs 16, its answer is read again, and 16 is the binary run.
+		await mkdir(path.join(root, '16', 'bin'), {recursive: true});
+		await writeFile(path.join(root, '16', 'bin', 'pg_dump'), `#!/bin/sh\necho "16" >> "${log}"\necho "pg_dump (PostgreSQL) 16.4"\n`);
+		await chmod(path.join(root, '16', 'bin', 'pg_dump'), 0o755);
+		forgetToolVersions();
+		const after = await findClientTool('pg_dump', {pathEnv: bin, env, binRoot: root});
+		expect(after).toMatchObject({path: path.join(root, '16', 'bin', 'pg_dump'), version: {text: '16.4'}});
+		// Without a host the wrapper consults the clusters: never kept.
+		forgetToolVersions();
+		const count = await runs();
+		await readToolVersion('pg_dump', path.join(bin, 'pg_dump'));
+		forgetToolVersions();
+		await readToolVersion('pg_dump', path.join(bin, 'pg_dump'));
+		expect(await runs()).toBe(count + 2);
+	});
 });
