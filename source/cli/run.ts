@@ -234,6 +234,8 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 	// The client tools' versions are children (`pg_dump --version` through Debian's wrapper: 30 ms and more each): read
 	// now, while the engine loads and the session connects. The preflight's look-up finds them read (tools.ts keeps them).
 	if (!rollback) void import('../engine/preflight.js').then(({lookUpClientTools}) => lookUpClientTools(plan, previous?.lastSeq ? previous : emptyState(), settings, resolved.target)).catch(() => undefined);
+	// And the child runner: with the versions kept on disk no child starts before the first item's own.
+	void import('../proc/child.js').then(({preloadChildRunner}) => preloadChildRunner()).catch(() => undefined);
 	let handedOver = false;
 	let exitCode = 1;
 	try {
