@@ -39,6 +39,21 @@ async function wallMs(input: Parameters<typeof runChild>[0]): Promise<number> {
 }
 let sessions = 0;
 
+/**
+ * A profiled start is ended once the run waits for the operator: node writes
+ * its --cpu-prof file at exit, and a SIGHUP that lands while the run is still
+ * opening ends the process before its signal handlers are set, with no file
+ * (the profile details of earlier results were empty for that reason).
+ */
+async function untilWaiting(session: TmuxSession): Promise<void> {
+	await waitFor(async () => ((await session.capture()).includes('· waiting') ? true : undefined), 15_000, 'the run to wait for the operator', 20).catch(() => undefined);
+}
+
+/** The profile's summary for a detail, or why there is none. */
+function profileText(where: ReadonlyArray<{name: string; ms: number}>): string {
+	return where.length > 0 ? where.map((w) => `${w.name} ${w.ms} ms`).join(', ') : '(no profile was written)';
+}
+
 async function firstFrameMs(ctx: BenchContext, args: readonly string[], url: string, nodeFlags: readonly string[] = [], onScreen?: (session: TmuxSession) => Promise<void>): Promise<number> {
 	return (await firstFrame(ctx, args, url, nodeFlags, onScreen)).ms;
 }
@@ -72,7 +87,7 @@ export async function benchStartup(ctx: BenchContext, runs = 5): Promise<Figure[
 	const idle = latencies(sent, idleRun.tap).filter((v) => Number.isFinite(v));
 	const floor = await methodFloorMs(ctx.tempDir('floor'));
 	const profDir = ctx.tempDir('cpuprof');
-	const profiled = await firstFrameMs(ctx, ['--state-dir', ctx.tempDir('cold-state')], db.url, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+	const profiled = await firstFrameMs(ctx, ['--state-dir', ctx.tempDir('cold-state')], db.url, ['--cpu-prof', `--cpu-prof-dir=${profDir}`], untilWaiting);
 	const where = summarizeProfile(profDir, profiled);
 
 	const plan = loadPlan(PLAN_FILE);
@@ -103,7 +118,7 @@ export async function benchStartup(ctx: BenchContext, runs = 5): Promise<Figure[
 	}
 	fresh(templates.get(RESUME_SIZE)!);
 	const resumeProfDir = ctx.tempDir('cpuprof-resume');
-	const resumeProfiled = await firstFrameMs(ctx, ['--resume', '--state-dir', stateDir], db.url, ['--cpu-prof', `--cpu-prof-dir=${resumeProfDir}`]);
+	const resumeProfiled = await firstFrameMs(ctx, ['--resume', '--state-dir', stateDir], db.url, ['--cpu-prof', `--cpu-prof-dir=${resumeProfDir}`], untilWaiting);
 	const resumeWhere = summarizeProfile(resumeProfDir, resumeProfiled);
 	// Whole processes, alternated: psql -c 'select 1', then runbook status on the 100 000-event state.
 	fresh(templates.get(RESUME_SIZE)!);
@@ -121,10 +136,10 @@ export async function benchStartup(ctx: BenchContext, runs = 5): Promise<Figure[
 	const largest = median(resumeAt.get(JOURNAL_SIZES.at(-1)!)!);
 	const events = RESUME_SIZE;
 	return [
-		bound({id: 'startup.cold-first-frame', section, name: 'cold start → first frame (interactive, real plan, connects to the database)', value: Math.round(coldMs), unit: 'ms', max: 400, detail: `median of ${runs}: ${cold.map(Math.round).join(', ')} ms (from the exec of node to the first frame on the pty; the first run validates the plan and keeps the result by content hash in an empty cache, the others read it); CPU profile of one more start (${Math.round(profiled)} ms with --cpu-prof), self time by module before the first frame: ${where.map((w) => `${w.name} ${w.ms} ms`).join(', ')}`}),
+		bound({id: 'startup.cold-first-frame', section, name: 'cold start → first frame (interactive, real plan, connects to the database)', value: Math.round(coldMs), unit: 'ms', max: 400, detail: `median of ${runs}: ${cold.map(Math.round).join(', ')} ms (from the exec of node to the first frame on the pty; the first run validates the plan and keeps the result by content hash in an empty cache, the others read it); CPU profile of one more start (${Math.round(profiled)} ms with --cpu-prof), self time by module before the first frame: ${profileText(where)}`}),
 		bound({id: 'startup.cold-vs-psql', section, name: "cold start → first frame ÷ `psql -c 'select 1'` (whole process), same run", value: round(coldMs / psqlMs, 2), unit: '×', max: 5, detail: `cold start ${Math.round(coldMs)} ms vs psql ${round(psqlMs, 0)} ms (median of ${psql.length}: ${psql.map((v) => Math.round(v)).join(', ')} ms)`}),
 		bound({id: 'startup.status-vs-psql', section, name: "`runbook status` (whole process, 100,000-event state) ÷ `psql -c 'select 1'`", value: round(median(status) / psqlMs, 2), unit: '×', max: 3, detail: `median of ${status.length} alternated runs: status ${Math.round(median(status))} ms (${status.map((v) => Math.round(v)).join(', ')}) vs psql ${round(psqlMs, 0)} ms`}),
-		bound({id: 'startup.resume-first-frame', section, name: `--resume with a ${events.toLocaleString('en')}-event journal → first frame`, value: Math.round(resumeMs), unit: 'ms', max: 1000, detail: `median of 3: ${resume.map(Math.round).join(', ')} ms; the journal holds every item before the GO gate with retries (400 output lines per attempt), the snapshot lags it by ${SNAPSHOT_TAIL} events, the resumed run stops at the gate; CPU profile of one more resume (${Math.round(resumeProfiled)} ms with --cpu-prof), self time by module before the first frame: ${resumeWhere.map((w) => `${w.name} ${w.ms} ms`).join(', ')}`}),
+		bound({id: 'startup.resume-first-frame', section, name: `--resume with a ${events.toLocaleString('en')}-event journal → first frame`, value: Math.round(resumeMs), unit: 'ms', max: 1000, detail: `median of 3: ${resume.map(Math.round).join(', ')} ms; the journal holds every item before the GO gate with retries (400 output lines per attempt), the snapshot lags it by ${SNAPSHOT_TAIL} events, the resumed run stops at the gate; CPU profile of one more resume (${Math.round(resumeProfiled)} ms with --cpu-prof), self time by module before the first frame: ${profileText(resumeWhere)}`}),
 		bound({id: 'startup.resume-vs-cold', section, name: `--resume (${events.toLocaleString('en')} events) → first frame ÷ cold start → first frame`, value: round(resumeMs / coldMs, 2), unit: '×', max: 1.5, detail: `${Math.round(resumeMs)} ms vs ${Math.round(coldMs)} ms`}),
 		...JOURNAL_SIZES.map((size) => info({id: `startup.resume-first-frame-${size}`, section, name: `--resume with a ${size.toLocaleString('en')}-event journal → first frame`, value: Math.round(median(resumeAt.get(size)!)), unit: 'ms', detail: `median of 3: ${resumeAt.get(size)!.map(Math.round).join(', ')} ms; snapshot ${SNAPSHOT_TAIL} events behind the journal`})),
 		bound({id: 'startup.resume-flat', section, name: `--resume first frame at ${JOURNAL_SIZES.at(-1)!.toLocaleString('en')} events ÷ at ${JOURNAL_SIZES[0]!.toLocaleString('en')} events (flat: the cost follows the snapshot and its tail, not the journal)`, value: round(largest / smallest, 2), unit: '×', max: 1.5, detail: `${Math.round(largest)} ms vs ${Math.round(smallest)} ms for a journal 100× longer`}),
