@@ -113,6 +113,12 @@ describe('runbook run --yes --confirm all --go on a real database', () => {
 			const expected = path.basename(realpathSync(onPath)) === 'pg_wrapper' ? new RegExp(`^/usr/lib/postgresql/\\d+/bin/${tool}$`) : new RegExp(`^${onPath}$`);
 			expect(passed.get(item)).toMatch(expected);
 		}
+		// The client-tools item names what is on PATH and, for Debian's wrapper, the binary it runs.
+		const tools = journalEvents(stateDir).find((e) => e['type'] === 'item-passed' && e['itemId'] === 'backup.client-tools');
+		const actual = (tools?.['evidence'] as {actual?: string} | undefined)?.actual ?? '';
+		const pgDump = execFileSync('sh', ['-c', 'command -v pg_dump'], {encoding: 'utf8'}).trim();
+		if (path.basename(realpathSync(pgDump)) === 'pg_wrapper') expect(actual).toMatch(new RegExp(`pg_dump \\d+\\.\\d+ at ${pgDump} \\(Debian's wrapper; it runs /usr/lib/postgresql/\\d+/bin/pg_dump\\)`));
+		else expect(actual).toContain(`pg_dump `);
 	});
 
 	it('keeps the database and Redis passwords out of the state, the journal, the report and all output', async () => {

@@ -193,7 +193,7 @@ export async function runRestore(ctx: ActionContext<WithOf<'restore-backup'>>): 
 
 export async function runClientTools(ctx: ExecContext): Promise<Outcome> {
 	const tools = await resolveClientTools({target: ctx.target, paths: {pgDump: ctx.settings.binaries.pgDump, pgRestore: ctx.settings.binaries.pgRestore, psql: ctx.settings.binaries.psql}});
-	const lines = [tools.pgDump, tools.pgRestore, tools.psql].map((t) => `${t.name} ${t.version.text ?? `${t.version.major}`} at ${t.path}${t.wrapper ? ` (what Debian's wrapper ${t.wrapper} runs, started directly)` : ''}`);
+	const lines = [tools.pgDump, tools.pgRestore, tools.psql].map((t) => `${t.name} ${t.version.text ?? `${t.version.major}`} at ${t.wrapper ? `${t.wrapper} (Debian's wrapper; it runs ${t.path})` : t.path}`);
 	for (const l of lines) ctx.output(l);
 	return {
 		ok: true,
