@@ -14,10 +14,13 @@
  * cannot be read or written costs time, never correctness.
  */
 import {createHash} from 'node:crypto';
-import {closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync} from 'node:fs';
+import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {readdir, realpath, stat} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
+/** Entries kept; the oldest go first. */
+const KEEP = 32;
 
 export function toolCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
 	return path.join(env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'runbook', 'tools');
@@ -83,6 +86,12 @@ export function writeToolCache(key: string, output: string, dir = toolCacheDir()
 		const temp = `${file}.${process.pid}.tmp`;
 		writeFileSync(temp, `${key}\n${output}\n`, {mode: 0o600});
 		renameSync(temp, file);
+		// An entry per binary identity: upgrades leave old ones, so the oldest go past KEEP.
+		const entries = readdirSync(dir).filter((f) => f.endsWith('.txt'));
+		if (entries.length > KEEP) {
+			const byAge = entries.map((f) => ({f, at: statSync(path.join(dir, f)).mtimeMs})).sort((a, b) => a.at - b.at);
+			for (const {f} of byAge.slice(0, entries.length - KEEP)) rmSync(path.join(dir, f), {force: true});
+		}
 	} catch {
 		// time, never correctness
 	}

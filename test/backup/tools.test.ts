@@ -7,7 +7,7 @@ import path from 'node:path';
 import {adminTarget} from '../helpers/db.js';
 import {runBackup} from '../../source/backup/dump.js';
 import {findClientTool, forgetToolVersions, parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
-import {toolCacheDir} from '../../source/backup/tool-cache.js';
+import {readToolCache, toolCacheDir, writeToolCache} from '../../source/backup/tool-cache.js';
 import {readFile} from 'node:fs/promises';
 import {UserError} from '../../source/errors.js';
 
@@ -215,4 +215,18 @@ describe('a tool’s --version kept on disk between runs', () => {
 		await readToolVersion('pg_dump', path.join(bin, 'pg_dump'));
 		expect(await runs()).toBe(count + 2);
 	});
+});
+
+test('the versions kept on disk are capped: past 32 entries the oldest go', async () => {
+	const cache = await mkdtemp(path.join(dir, 'cap-'));
+	for (let i = 0; i < 40; i++) {
+		writeToolCache(`key${String(i).padStart(2, '0')}`, `pg_dump (PostgreSQL) 15.${i}`, cache);
+		// Distinct mtimes, oldest first.
+		await utimes(path.join(cache, `key${String(i).padStart(2, '0')}.txt`), new Date(1_700_000_000_000 + i * 1000), new Date(1_700_000_000_000 + i * 1000));
+	}
+	const kept = (await readdir(cache)).sort();
+	expect(kept).toHaveLength(32);
+	expect(kept[0]).toBe('key08.txt');
+	expect(readToolCache('key39', cache)).toBe('pg_dump (PostgreSQL) 15.39');
+	expect(readToolCache('key00', cache)).toBeUndefined();
 });
