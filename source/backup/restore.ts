@@ -16,7 +16,7 @@ import {CopyCounter} from './copy-counter.js';
 import {forEachLine} from './line-stream.js';
 import {compareCounts, countRows, countRowsWith, describeMismatches, type CountMismatch, type TableCount} from './row-counts.js';
 import {sha256File} from './sha256-file.js';
-import {findTool} from './tools.js';
+import {pgRestoreFor} from './tools.js';
 import {detectFormat} from './verify.js';
 import {uniqueAppName, untracked, type ResourceTracker} from '../proc/resource.js';
 import {applyDatabaseLevel, databaseLevelDifferences, describeDatabaseLevel, readDatabaseLevel, type DatabaseLevel} from './database-level.js';
@@ -33,6 +33,8 @@ type Tools = {
 	readonly pgRestorePath?: string;
 	readonly psqlPath?: string;
 	readonly pathEnv?: string;
+	/** The run's children's environment (its target's): Debian's wrapper picks pg_restore by it, as it picked pg_dump (tools.ts `pgRestoreFor`). */
+	readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
 type Observers = {
@@ -150,11 +152,11 @@ export async function restoreInto(input: {
 	// An orphaned restore fills a database that is dropped anyway: end it.
 	const track = {resources: observers.resources ?? untracked(), purpose: `restore into ${target.database}`, onOrphan: 'end' as const, server: serverOf(target), via: input.via ?? 'target', ...(observers.itemId ? {itemId: observers.itemId} : {})};
 	if (input.format === 'custom') {
-		const pgRestore = await findTool('pg_restore', {paths: {pgRestore: input.tools.pgRestorePath}, pathEnv: input.tools.pathEnv});
+		const pgRestore = await pgRestoreFor({paths: {pgRestore: input.tools.pgRestorePath}, pathEnv: input.tools.pathEnv, env: target.childEnv()});
 		result = await runChild({
-			file: pgRestore,
+			file: pgRestore.file,
 			args: ['--verbose', '--no-password', '--exit-on-error', ...input.pgRestoreArgs, `--dbname=${dbnameConninfo(target.database)}`, input.file],
-			env: {...target.childEnv(), PGAPPNAME: applicationName},
+			env: {...target.childEnv(), ...pgRestore.env, PGAPPNAME: applicationName},
 			installHint: POSTGRES_CLIENT_HINT,
 			onLine,
 			signal: observers.signal,
@@ -209,9 +211,11 @@ export async function archiveRowCounts(file: string, tools: Tools = {}, signal?:
 		await forEachLine(file, (line) => counter.push(line));
 		return counter.result();
 	}
-	const pgRestore = await findTool('pg_restore', {paths: {pgRestore: tools.pgRestorePath}, pathEnv: tools.pathEnv});
+	// It connects to nothing: the run's environment only says which pg_restore the wrapper would pick (one that reads this archive).
+	const pgRestore = await pgRestoreFor({paths: {pgRestore: tools.pgRestorePath}, pathEnv: tools.pathEnv, ...(tools.env ? {env: tools.env} : {})});
 	const result = await runChild({
-		file: pgRestore,
+		file: pgRestore.file,
+		...(pgRestore.env ? {env: pgRestore.env} : {}),
 		args: ['--data-only', '--file=-', file],
 		installHint: POSTGRES_CLIENT_HINT,
 		signal,
@@ -429,7 +433,7 @@ export async function restoreFromBackup(options: RestoreOptions): Promise<Restor
 	if (options.mode === 'clean' && format !== 'custom') {
 		throw new UserError(`The clean restore needs a custom-format archive (pg_restore --clean), but ${options.file} is plain SQL. Use the swap mode for a plain backup.`);
 	}
-	const expectedCounts = options.expected ?? (await archiveRowCounts(options.file, options, options.signal));
+	const expectedCounts = options.expected ?? (await archiveRowCounts(options.file, {...options, env: target.childEnv()}, options.signal));
 	const comparedWith = options.expected ? 'backup-snapshot' : 'archive';
 	const maintenance = options.maintenance ?? target.withDatabase('postgres');
 	const database = target.database;

@@ -239,6 +239,24 @@ export async function findClientTool(name: ClientToolName, options: ToolLookupOp
 	return {name, path: file, version: probe.version};
 }
 
+/**
+ * pg_restore as a run's children get it. Given the run's environment (its
+ * target's `childEnv()`), it is the binary Debian's wrapper would run for the
+ * run's pg_dump, started directly where that is proven, else the wrapper with
+ * the run's host to choose by. This matters for the runs that connect to
+ * nothing (`--list`, reading an archive): without a host the wrapper takes a
+ * local cluster's version, which may be older than the pg_dump that wrote the
+ * archive and unable to read it. `env` is what to add to the child's
+ * environment for that (no password: it is only for the choice).
+ */
+export async function pgRestoreFor(options: ToolLookupOptions): Promise<{readonly file: string; readonly env?: Readonly<Record<string, string>>}> {
+	if (!options.env) return {file: await findTool('pg_restore', options)};
+	const tool = await findClientTool('pg_restore', options);
+	if (tool.env) return {file: tool.path, env: tool.env};
+	const host = options.env['PGHOST'];
+	return host ? {file: tool.path, env: {PGHOST: host}} : {file: tool.path};
+}
+
 /** The server's version, from `SHOW server_version_num`. */
 export async function serverVersion(target: Target): Promise<PgVersion> {
 	return withClient(target, 'runbook-backup', async (client) => {

@@ -21,7 +21,7 @@ import {sha256File} from './sha256-file.js';
 import {forEachLine} from './line-stream.js';
 import {COPY_LINE} from './copy-counter.js';
 import {unquoteQualified} from './qualified-name.js';
-import {findTool} from './tools.js';
+import {pgRestoreFor} from './tools.js';
 
 export type DetectedFormat = 'custom' | 'plain' | 'unknown';
 
@@ -40,6 +40,8 @@ export type VerifyOptions = {
 	readonly expectTables?: readonly string[];
 	readonly pgRestorePath?: string;
 	readonly pathEnv?: string;
+	/** The run's children's environment (its target's), when there is a run: which pg_restore Debian's wrapper would pick (tools.ts `pgRestoreFor`). */
+	readonly env?: Readonly<Record<string, string | undefined>>;
 	readonly signal?: AbortSignal;
 };
 
@@ -123,11 +125,14 @@ export function parseTocLine(line: string): {kind: 'TABLE' | 'TABLE DATA'; table
 	return {kind: match[1] as 'TABLE' | 'TABLE DATA', table: `${match[2]}.${match[3]}`};
 }
 
-async function readToc(pgRestore: string, file: string, signal?: AbortSignal): Promise<ArchiveToc> {
+type PgRestore = Awaited<ReturnType<typeof pgRestoreFor>>;
+
+async function readToc(pgRestore: PgRestore, file: string, signal?: AbortSignal): Promise<ArchiveToc> {
 	const defined = new Set<string>();
 	const data = new Set<string>();
 	const result = await runChild({
-		file: pgRestore,
+		file: pgRestore.file,
+		...(pgRestore.env ? {env: pgRestore.env} : {}),
 		args: ['--list', file],
 		installHint: POSTGRES_CLIENT_HINT,
 		signal,
@@ -144,8 +149,8 @@ async function readToc(pgRestore: string, file: string, signal?: AbortSignal): P
 }
 
 /** `pg_restore -f /dev/null file`: reads (and decompresses) the whole archive. */
-async function readWholeArchive(pgRestore: string, file: string, signal?: AbortSignal): Promise<{exitCode: number; error: string}> {
-	const result = await runChild({file: pgRestore, args: ['--file=/dev/null', file], installHint: POSTGRES_CLIENT_HINT, signal, tailLines: 10});
+async function readWholeArchive(pgRestore: PgRestore, file: string, signal?: AbortSignal): Promise<{exitCode: number; error: string}> {
+	const result = await runChild({file: pgRestore.file, ...(pgRestore.env ? {env: pgRestore.env} : {}), args: ['--file=/dev/null', file], installHint: POSTGRES_CLIENT_HINT, signal, tailLines: 10});
 	const error = result.tail.filter((l) => l.stream === 'stderr').map((l) => l.line).join(' ');
 	return {exitCode: result.exitCode, error};
 }
@@ -227,7 +232,7 @@ export async function verifyBackup(file: string, options: VerifyOptions = {}): P
 		return done(format, checks, bytes, scan.sha256);
 	}
 
-	const pgRestore = await findTool('pg_restore', {paths: {pgRestore: options.pgRestorePath}, pathEnv: options.pathEnv});
+	const pgRestore = await pgRestoreFor({paths: {pgRestore: options.pgRestorePath}, pathEnv: options.pathEnv, ...(options.env ? {env: options.env} : {})});
 	const [sha256, toc, whole] = await Promise.all([
 		sha256File(file),
 		readToc(pgRestore, file, options.signal),

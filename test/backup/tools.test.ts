@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {adminTarget} from '../helpers/db.js';
 import {runBackup} from '../../source/backup/dump.js';
-import {findClientTool, forgetToolVersions, parseToolVersion, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
+import {findClientTool, forgetToolVersions, parseToolVersion, pgRestoreFor, readToolVersion, resolveClientTools} from '../../source/backup/tools.js';
 import {readToolCache, toolCacheDir, writeToolCache} from '../../source/backup/tool-cache.js';
 import {readFile} from 'node:fs/promises';
 import {UserError} from '../../source/errors.js';
@@ -99,9 +99,9 @@ async function debianLayout(name: string, versions: Record<string, string>, choo
 	const root = path.join(base, 'lib', 'postgresql');
 	const log = path.join(base, 'env.log');
 	for (const [major, text] of Object.entries(versions)) {
-		const file = path.join(root, major, 'bin', 'pg_dump');
+		const file = path.join(root, major, 'bin', name);
 		await mkdir(path.dirname(file), {recursive: true});
-		await writeFile(file, `#!/bin/sh\necho "${major} PGSYSCONFDIR=\${PGSYSCONFDIR:-unset}" >> "${log}"\necho "pg_dump (PostgreSQL) ${text}"\n`);
+		await writeFile(file, `#!/bin/sh\necho "${major} PGSYSCONFDIR=\${PGSYSCONFDIR:-unset}" >> "${log}"\necho "${name} (PostgreSQL) ${text}"\n`);
 		await chmod(file, 0o755);
 	}
 	const wrapper = path.join(base, 'share', 'postgresql-common', 'pg_wrapper');
@@ -229,4 +229,16 @@ test('the versions kept on disk are capped: past 32 entries the oldest go', asyn
 	expect(kept[0]).toBe('key08.txt');
 	expect(readToolCache('key39', cache)).toBe('pg_dump (PostgreSQL) 15.39');
 	expect(readToolCache('key00', cache)).toBeUndefined();
+});
+
+test('pg_restore for reading an archive is the one the run’s pg_dump would get, and its environment carries no password', async () => {
+	// Without a host this wrapper takes the local cluster's version (14), with one the newest (15).
+	const byHost = await debianLayout('pg_restore', {'14': '14.12', '15': '15.19'}, '$([ -n "$PGHOST" ] && echo 15 || echo 14)');
+	const file = path.join(byHost.bin, 'pg_restore');
+	expect(await pgRestoreFor({pathEnv: byHost.bin, binRoot: byHost.root})).toEqual({file});
+	const env = {PGHOST: 'db.internal', PGPORT: '5432', PGPASSWORD: 'not-for-a-list'};
+	expect(await pgRestoreFor({pathEnv: byHost.bin, binRoot: byHost.root, env})).toEqual({file: path.join(byHost.root, '15', 'bin', 'pg_restore'), env: {PGSYSCONFDIR: '/etc/postgresql-common'}});
+	// A wrapper that is not skipped gets the host to choose by, and nothing else.
+	const older = await debianLayout('pg_restore', {'14': '14.12', '15': '15.19'}, '14');
+	expect(await pgRestoreFor({pathEnv: older.bin, binRoot: older.root, env})).toEqual({file: path.join(older.bin, 'pg_restore'), env: {PGHOST: 'db.internal'}});
 });

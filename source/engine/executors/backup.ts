@@ -97,7 +97,7 @@ export async function runVerifyBackup(ctx: ActionContext<WithOf<'verify-backup'>
 	if (!info) return {ok: false, evidence: {expected: 'a backup taken in this run', actual: 'no backup recorded'}, error: 'No backup was taken in this run: run the backup item first.'};
 	const wanted = ctx.with.checks ?? [];
 	// Verified once per backup in a run; each verify item asserts its own checks of the result.
-	const result = await ctx.memo(`verify-backup:${info.file}:${info.sha256}`, async () => verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), dataBytes: await dataBytes(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, signal: ctx.signal}));
+	const result = await ctx.memo(`verify-backup:${info.file}:${info.sha256}`, async () => verifyBackup(info.file, {expectedSha256: info.sha256, expectTables: await platformTables(ctx), dataBytes: await dataBytes(ctx), pgRestorePath: ctx.settings.binaries.pgRestore, env: ctx.target.childEnv(), signal: ctx.signal}));
 	const checks = [...result.checks];
 	// "Stored in a secure location": owner-only file in a directory others cannot write.
 	const fileStat = await stat(info.file);
