@@ -14,19 +14,20 @@
  * cannot be read or written costs time, never correctness.
  */
 import {createHash} from 'node:crypto';
-import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {closeSync, openSync, readFileSync, readSync} from 'node:fs';
 import {readdir, realpath, stat} from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import {runbookCacheDir, writeCacheEntry} from '../cache-dir.js';
 
 /** Entries kept; the oldest go first. */
 const KEEP = 32;
 
 export function toolCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-	return path.join(env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'runbook', 'tools');
+	return runbookCacheDir('tools', env);
 }
 
-const identity = (info: {dev: number; ino: number; size: number; mtimeMs: number}) => `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+/** A file's identity: a replaced, rewritten or touched file is another. */
+export const fileIdentity = (info: {dev: number; ino: number; size: number; mtimeMs: number}) => `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
 
 function isElf(file: string): boolean {
 	try {
@@ -53,13 +54,13 @@ export async function toolCacheKey(name: string, file: string, env: Readonly<Rec
 	if (!real) return undefined;
 	const info = await stat(real).catch(() => undefined);
 	if (!info) return undefined;
-	const parts = [name, real, identity(info)];
+	const parts = [name, real, fileIdentity(info)];
 	if (isDebianWrapper(real)) {
 		if (!env?.['PGHOST']) return undefined;
 		const versions = (await readdir(binRoot).catch(() => [] as string[])).sort();
 		for (const v of versions) {
 			const binary = await stat(path.join(binRoot, v, 'bin', name)).catch(() => undefined);
-			parts.push(`${v}=${binary ? identity(binary) : '-'}`);
+			parts.push(`${v}=${binary ? fileIdentity(binary) : '-'}`);
 		}
 		parts.unshift('pg_wrapper with a host', binRoot);
 	} else if (isElf(real)) {
@@ -80,19 +81,6 @@ export function readToolCache(key: string, dir = toolCacheDir()): string | undef
 }
 
 export function writeToolCache(key: string, output: string, dir = toolCacheDir()): void {
-	try {
-		mkdirSync(dir, {recursive: true, mode: 0o700});
-		const file = path.join(dir, `${key}.txt`);
-		const temp = `${file}.${process.pid}.tmp`;
-		writeFileSync(temp, `${key}\n${output}\n`, {mode: 0o600});
-		renameSync(temp, file);
-		// An entry per binary identity: upgrades leave old ones, so the oldest go past KEEP.
-		const entries = readdirSync(dir).filter((f) => f.endsWith('.txt'));
-		if (entries.length > KEEP) {
-			const byAge = entries.map((f) => ({f, at: statSync(path.join(dir, f)).mtimeMs})).sort((a, b) => a.at - b.at);
-			for (const {f} of byAge.slice(0, entries.length - KEEP)) rmSync(path.join(dir, f), {force: true});
-		}
-	} catch {
-		// time, never correctness
-	}
+	// An entry per binary identity: upgrades leave old ones, so the oldest go past KEEP.
+	writeCacheEntry(dir, `${key}.txt`, `${key}\n${output}\n`, KEEP);
 }

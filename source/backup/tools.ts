@@ -12,7 +12,7 @@ import {withClient} from '../db/connect.js';
 import type {Target} from '../db/target.js';
 import {UserError, errorMessage} from '../errors.js';
 import {POSTGRES_CLIENT_HINT, runChild} from '../proc/child.js';
-import {isDebianWrapper, readToolCache, toolCacheKey, writeToolCache} from './tool-cache.js';
+import {fileIdentity, isDebianWrapper, readToolCache, toolCacheKey, writeToolCache} from './tool-cache.js';
 
 export type ClientToolName = 'pg_dump' | 'pg_restore' | 'psql';
 
@@ -145,7 +145,7 @@ function probeTool(name: ClientToolName, file: string, env?: ToolLookupOptions['
 		(info) => {
 			// Debian's wrapper chooses the binary by PGHOST (and PGCLUSTER, PGPORT, PGSERVICE without it): a version read without them may be another binary's.
 			const choice = ['PGHOST', 'PGCLUSTER', 'PGPORT', 'PGSERVICE'].map((v) => (env && v in env ? `${v}=${env[v] ?? ''}` : '')).join(',');
-			const key = `${name}\0${file}\0${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}\0${choice}`;
+			const key = `${name}\0${file}\0${fileIdentity(info)}\0${choice}`;
 			let probe = probes.get(key);
 			if (!probe) {
 				probe = keptOrRun(name, file, env, binRoot);

@@ -9,9 +9,9 @@
  * full validation, which also gives the file:line messages.
  */
 import {createHash} from 'node:crypto';
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
-import os from 'node:os';
+import {readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
+import {runbookCacheDir, writeCacheEntry} from '../cache-dir.js';
 import {fileURLToPath} from 'node:url';
 import {findSqlFile, indexPlan, readPlanFile, type LoadedPlan} from './loaded.js';
 import type {Plan} from './schema.js';
@@ -21,7 +21,7 @@ import type {ValidateOptions} from './load.js';
 const KEEP = 32;
 
 export function planCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-	return path.join(env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'runbook', 'plans');
+	return runbookCacheDir('plans', env);
 }
 
 /** This build of the runbook: a rebuild (a new schema) never reads an older build's entries. */
@@ -54,20 +54,7 @@ function readEntry(dir: string, key: string): Plan | undefined {
 }
 
 function writeEntry(dir: string, key: string, plan: Plan): void {
-	try {
-		mkdirSync(dir, {recursive: true, mode: 0o700});
-		const file = path.join(dir, `${key}.json`);
-		const temp = `${file}.${process.pid}.tmp`;
-		writeFileSync(temp, JSON.stringify({key, plan} satisfies Entry), {mode: 0o600});
-		renameSync(temp, file);
-		const entries = readdirSync(dir).filter((f) => f.endsWith('.json'));
-		if (entries.length > KEEP) {
-			const byAge = entries.map((f) => ({f, at: statSync(path.join(dir, f)).mtimeMs})).sort((a, b) => a.at - b.at);
-			for (const {f} of byAge.slice(0, entries.length - KEEP)) rmSync(path.join(dir, f), {force: true});
-		}
-	} catch {
-		// A cache that cannot be written costs time, never correctness.
-	}
+	writeCacheEntry(dir, `${key}.json`, JSON.stringify({key, plan} satisfies Entry), KEEP);
 }
 
 /** Every migration file the plan names is still where validation found it. */

@@ -33,7 +33,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
 	// Connections: resolving the target, connecting, the ledger, the run lock, activity.
 	['db'],
 	// What every layer may use.
-	['errors.ts', 'paths.ts', 'production-mode.ts', 'text.ts'],
+	['cache-dir.ts', 'errors.ts', 'paths.ts', 'production-mode.ts', 'text.ts'],
 ];
 
 export type Import = {readonly from: string; readonly to: string};
