@@ -7,8 +7,21 @@
  *
  * Anything else is our bug: printed with "this is a bug in runbook" and the stack.
  */
+const USER_ERROR = Symbol.for('runbook.UserError');
+
 export class UserError extends Error {
 	readonly exitCode: number;
+	/** Marks the error for `instanceof` across bundles (see below). */
+	readonly [USER_ERROR] = true;
+	/**
+	 * The entry bundle and the bundles of the commands each carry their own copy of this class (scripts/bundle.mjs),
+	 * so an error thrown in one is checked in another: `instanceof UserError` asks for the mark, not the prototype.
+	 * Subclasses (PlanError) keep the prototype check.
+	 */
+	static override [Symbol.hasInstance](value: unknown): boolean {
+		if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, value);
+		return typeof value === 'object' && value !== null && (value as {[USER_ERROR]?: unknown})[USER_ERROR] === true;
+	}
 	constructor(message: string, options: {cause?: unknown; exitCode?: number} = {}) {
 		super(message, options.cause === undefined ? undefined : {cause: options.cause});
 		this.name = 'UserError';
