@@ -76,12 +76,24 @@ describe('production React, and only where a screen is drawn', () => {
 		};
 		const dynamicTarget = (name: string) => {
 			const entry = readFileSync(CLI, 'utf8');
-			const found = new RegExp(`import\\("\\./(${name}-[A-Z0-9]+\\.js)"\\)`).exec(entry);
-			expect(found, `cli.js imports a ${name} chunk`).not.toBeNull();
+			const found = new RegExp(`import\\("\\./(${name}(?:-[A-Z0-9]+)?\\.js)"\\)`).exec(entry);
+			expect(found, `cli.js imports a ${name} module`).not.toBeNull();
 			return found![1]!;
 		};
 		const react = (files: Set<string>) => [...files].flatMap((f) => chunks.get(f)?.modules ?? []).filter((m) => /node_modules\/(react|react-reconciler|ink)\//.test(m));
 		expect(react(closure('cli.js'))).toEqual([]);
 		for (const command of ['status', 'validate', 'run']) expect(react(closure(dynamicTarget(command))), command).toEqual([]);
+	});
+
+	it('the entry and the light commands are one module each: `status` reads two files, not the split build\'s chunks', () => {
+		const staticImports = (file: string) => [...readFileSync(path.join(path.dirname(CLI), file), 'utf8').matchAll(/(?:^|\n)(?:import|export)\s[^;(]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
+		const entry = readFileSync(CLI, 'utf8');
+		for (const command of ['status', 'validate', 'conninfo', 'completion']) {
+			expect(entry, command).toContain(`import("./${command}.js")`);
+			expect(staticImports(`${command}.js`), command).toEqual([]);
+		}
+		expect(staticImports('cli.js')).toEqual([]);
+		// A run still goes to the split build, which holds the Ink tree in chunks of its own.
+		expect(entry).toMatch(/import\("\.\/run-[A-Z0-9]+\.js"\)/);
 	});
 });
