@@ -169,3 +169,26 @@ describe('no terminal', () => {
 		expect(ledger[0]!.n).toBeNull();
 	});
 });
+
+describe('a command line that names its command builds only that command', () => {
+	it('parses, helps and refuses exactly as the whole program does', async () => {
+		const {parseCli, buildProgram, COMMANDS} = await import('../../source/cli/options.js');
+		for (const command of COMMANDS.filter((c) => c !== 'help')) {
+			// `runbook help X` goes through the whole program; `runbook X --help` through X alone.
+			const alone = parseCli([command, '--help'], {});
+			const whole = parseCli(['help', command], {});
+			expect(alone.kind, command).toBe('printed');
+			expect(alone, command).toEqual(whole);
+		}
+		const env = {DATABASE_URL: 'postgres://app@db.example/app'};
+		const one = parseCli(['--state-dir', '/tmp/x', 'status', '--json'], env);
+		let seen: unknown;
+		const {program} = buildProgram((p) => (seen = p), env);
+		program.exitOverride().parse(['status', '--state-dir', '/tmp/x', '--json'], {from: 'user'});
+		expect(one.kind).toBe('options');
+		expect(seen).toMatchObject({command: 'status', values: {stateDir: '/tmp/x', json: true, databaseUrl: 'postgres://app@db.example/app'}});
+		if (one.kind === 'options') expect(one.options).toMatchObject({command: 'status', stateDir: '/tmp/x', json: true, databaseUrl: 'postgres://app@db.example/app'});
+		expect(() => parseCli(['validate', '--go'], {})).toThrow('`runbook validate` does not take --go; it belongs to `runbook run`');
+		expect(() => parseCli(['statsu'], {})).toThrow(/does not know the command `statsu`/);
+	});
+});
