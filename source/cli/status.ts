@@ -94,22 +94,26 @@ function requireState(dir: string): {state: RunState} {
 	return {state};
 }
 
-function hasState(dir: string): boolean {
-	return existsSync(dir) && readState(dir).state.lastSeq > 0;
+/** The run's state when the directory holds a journal, read once. */
+function stateIn(dir: string): RunState | undefined {
+	if (!existsSync(dir)) return undefined;
+	const {state} = readState(dir);
+	return state.lastSeq > 0 ? state : undefined;
 }
 
 export async function statusCommand(options: CliOptions): Promise<number> {
 	const plan = await loadPlanForCli(options);
 	const dir = locateState(options, plan);
 	const target = await namedTarget(options);
-	if (!hasState(dir) && target) {
+	const local = stateIn(dir);
+	if (!local && target) {
 		// No local state (another machine, a colleague's run): the server's ledger says what was applied.
 		const status = await readServerStatus(plan, target);
 		if (options.json) writeJson(serverStatusJson(status));
 		else process.stdout.write(`${serverStatusText(plan, status).join('\n')}\n`);
 		return 0;
 	}
-	const {state} = requireState(dir);
+	const state = local ?? requireState(dir).state;
 	if (options.json) writeJson(statusJson(plan, state));
 	else process.stdout.write(`${statusText(plan, state).join('\n')}\n`);
 	return 0;
