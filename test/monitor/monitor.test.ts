@@ -73,6 +73,9 @@ describe('runMonitor', () => {
 
 	test('finds a slow statement after CREATE EXTENSION and pairs it with the baseline query of the same text', async () => {
 		await db.query('CREATE EXTENSION pg_stat_statements');
+		// The suite's server holds the statements of every test database; past pg_stat_statements.max (5000) it
+		// evicts entries, and one evicted between parse and end comes back with its text raw (pg_sleep(0.15), no $1).
+		await db.query('SELECT pg_stat_statements_reset()');
 		await db.query('SELECT pg_sleep(0.15)');
 		const baseline = {queries: [{id: 'sleep', title: 'Sleep', sql: 'select  pg_sleep($1)', medianMs: 100}]} as unknown as BaselineResult;
 		const result = await runMonitor({target: db.target, baseline});
