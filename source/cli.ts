@@ -4,7 +4,7 @@
  * process's exit code. Errors the operator can fix print one paragraph and
  * exit 2 (or their own code); anything else is reported as a bug.
  */
-import {parseCli} from './cli/options.js';
+import {parseCli} from './cli/parse.js';
 import {isUserError, errorMessage} from './errors.js';
 import {maskUrl} from './db/target.js';
 

@@ -172,7 +172,8 @@ describe('no terminal', () => {
 
 describe('a command line that names its command builds only that command', () => {
 	it('parses, helps and refuses exactly as the whole program does', async () => {
-		const {parseCli, buildProgram, COMMANDS} = await import('../../source/cli/options.js');
+		const {parseCli, buildProgram} = await import('../../source/cli/parse.js');
+		const {COMMANDS} = await import('../../source/cli/options.js');
 		for (const command of COMMANDS.filter((c) => c !== 'help')) {
 			// `runbook help X` goes through the whole program; `runbook X --help` through X alone.
 			const alone = parseCli([command, '--help'], {});

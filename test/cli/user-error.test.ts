@@ -10,7 +10,8 @@ import {PlanError} from '../../source/plan/load.js';
 
 describe('UserError across copies of errors.ts', () => {
 	it('is recognised by another copy of the class, and a plain error is not', async () => {
-		const other = (await import('../../source/errors.js?second-copy')) as typeof import('../../source/errors.js');
+		const secondCopy = '../../source/errors.js?second-copy';
+		const other = (await import(/* @vite-ignore */ secondCopy)) as typeof import('../../source/errors.js');
 		expect(other.UserError).not.toBe(UserError);
 		const thrown = new other.UserError('The plan file is missing.', {exitCode: 3});
 		expect(Object.getPrototypeOf(thrown)).not.toBe(UserError.prototype);
