@@ -5,7 +5,8 @@
  * runs React's production build, loaded only by the commands that draw.
  */
 import {describe, expect, it} from 'vitest';
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {embeddedBuildDir} from '../../source/sandbox/platform.js';
 import {isUserError} from '../../source/errors.js';
@@ -95,5 +96,26 @@ describe('production React, and only where a screen is drawn', () => {
 		expect(staticImports('cli.js')).toEqual([]);
 		// A run still goes to the split build, which holds the Ink tree in chunks of its own.
 		expect(entry).toMatch(/import\("\.\/run-[A-Z0-9]+\.js"\)/);
+	});
+});
+
+describe("conf's schema and migrations in the bundle", () => {
+	it('loads ajv and semver from node_modules on first use, not from the bundle', async () => {
+		const files = readdirSync(path.dirname(CLI)).filter((f) => f.endsWith('.js'));
+		const withConf = files.filter((f) => /^\/\/ node_modules\/conf\//m.test(readFileSync(path.join(path.dirname(CLI), f), 'utf8')));
+		expect(withConf).toHaveLength(1);
+		const text = readFileSync(path.join(path.dirname(CLI), withConf[0]!), 'utf8');
+		expect(text).not.toMatch(/^\/\/ node_modules\/(ajv|ajv-formats|semver|fast-uri)\//m);
+		const {default: Conf} = (await import(path.join(path.dirname(CLI), withConf[0]!))) as {default: new (options: Record<string, unknown>) => {get: (key: string) => unknown; set: (key: string, value: unknown) => void}};
+		const cwd = mkdtempSync(path.join(tmpdir(), 'runbook-conf-'));
+		try {
+			const settings = new Conf({projectName: 'runbook-test', cwd, schema: {retries: {type: 'number', minimum: 0}}, projectVersion: '2.0.0', migrations: {'1.0.0': (store: {set: (k: string, v: unknown) => void}) => store.set('migrated', true)}});
+			expect(settings.get('migrated')).toBe(true);
+			settings.set('retries', 3);
+			expect(settings.get('retries')).toBe(3);
+			expect(() => settings.set('retries', 'many')).toThrow(/retries/);
+		} finally {
+			rmSync(cwd, {recursive: true, force: true});
+		}
 	});
 });
