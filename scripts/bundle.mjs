@@ -17,7 +17,7 @@
  */
 import {build} from 'esbuild';
 import {rmSync} from 'node:fs';
-import {readFile} from 'node:fs/promises';
+import {inkWithoutDevtools, lazyConfDependencies, lazyStringWidth, pgOnNode} from './bundle-plugins.mjs';
 import path from 'node:path';
 
 const common = {
@@ -31,95 +31,37 @@ const common = {
 	banner: {js: "import {createRequire as __runbookCreateRequire} from 'node:module'; const require = (globalThis.__runbookRequire ??= __runbookCreateRequire(import.meta.url));"},
 };
 
-/** Ink imports ./devtools.js only when DEV=true; in the bundle it is an empty module. */
-const inkWithoutDevtools = {
-	name: 'ink-without-devtools',
-	setup(b) {
-		b.onResolve({filter: /^\.\/devtools\.js$/}, (args) => (args.importer.includes('/node_modules/ink/') ? {path: 'ink-devtools', namespace: 'empty'} : undefined));
-		b.onLoad({filter: /.*/, namespace: 'empty'}, () => ({contents: 'export {};', loader: 'js'}));
+/**
+ * The entry and the light commands are one self-contained file each (dist/<name>.js), built without splitting.
+ * Node's ES module loader spends ~0.6 ms on every module it resolves, reads, links and evaluates: `status` out of
+ * the split build read 30 chunks for its 314 KB, ~11 ms of its ~50 ms after node's own start, and a backup-only
+ * `run --yes` read 59 before its first item. Each of these bundles carries its own copy of what it shares with the
+ * others (errors.ts marks UserError for `instanceof` across copies; nothing else crosses but plain data and the run's
+ * controller, whose methods stay in the bundle that made it).
+ *
+ * A group is built by one esbuild call. `inline` says which of its dynamic imports are bundled into it (compiled with
+ * it, evaluated when imported); every other one is left as an import of the split build's file for that module.
+ * `run` keeps what a run without a screen uses (the engine, the store, pg, execa, conf) and leaves the Ink tree, the
+ * sandbox, yaml and zod to the split build, which loads them only when they are used.
+ */
+const GROUPS = [
+	{
+		entries: {cli: 'source/cli.ts', status: 'source/cli/status.ts', validate: 'source/cli/validate.ts', completion: 'source/cli/completion.ts', conninfo: 'source/cli/conninfo.ts'},
+		inline: (file) => file === 'source/cli/terminal.ts',
 	},
-};
-
-/**
- * text.ts measures nearly every line without string-width (its fast path); string-width is for the rest
- * (emoji sequences, combining marks). Loading it builds a segmenter and a large emoji pattern, ~20 ms
- * before the first frame or `status` prints anything: in the bundle text.ts gets it on its first call
- * instead (a require of the bundled module, which esbuild evaluates then). Ink imports it as usual.
- */
-const lazyStringWidth = {
-	name: 'lazy-string-width',
-	setup(b) {
-		b.onResolve({filter: /^string-width$/}, (args) => (args.importer.endsWith(`${path.sep}source${path.sep}text.ts`) ? {path: 'string-width', namespace: 'lazy-string-width'} : undefined));
-		b.onLoad({filter: /.*/, namespace: 'lazy-string-width'}, () => ({
-			contents: "let measure; export default function stringWidth(text, options) { measure ??= require('string-width').default; return measure(text, options); }",
-			loader: 'js',
-			resolveDir: path.resolve('source'),
-		}));
+	{
+		entries: {run: 'source/cli/run.ts'},
+		// plan/load.ts and plan/actions.ts hold yaml and zod: a validated plan (the cache) needs neither.
+		inline: (file) => !/^source\/(ui|sandbox|rehearsal)\//.test(file) && !['source/plan/load.ts', 'source/plan/actions.ts'].includes(file),
 	},
-};
+];
+const LIGHT = Object.assign({}, ...GROUPS.map((g) => g.entries));
 
 /**
- * conf (settings.json) imports ajv and ajv-formats, which it uses only for a `schema` option, and semver, which it
- * uses only for `migrations`; the runbook passes neither. Loading them was most of conf's chunk (86 ajv modules, 47
- * of semver: ~75 ms of a new run's start-up here, on the thread that also makes the connections). In the bundle conf
- * gets each through a stub that requires the real module from node_modules on first use, so a schema or a migration
- * still works, and costs its load only then. Bundled behind the stub they were still compiled with conf's chunk
- * (383 of its 437 KB, ~5-10 ms of a run's start-up).
+ * The split build has each module a light bundle leaves to it as an entry point, found by a first pass over the light
+ * bundles, so the TUI, the sandbox, a rehearsal and the rest load only what they use.
  */
-const lazyConfDependencies = {
-	name: 'lazy-conf-dependencies',
-	setup(b) {
-		const stubs = {
-			'ajv/dist/2020.js': "export class Ajv2020 { constructor(...args) { const Real = require('ajv/dist/2020.js').Ajv2020; return new Real(...args); } }",
-			'ajv-formats': "export default { get default() { return require('ajv-formats').default; } };",
-			semver: "export default new Proxy({}, { get: (_, key) => require('semver')[key] });",
-		};
-		b.onResolve({filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/}, (args) => {
-			if (/[\\/]node_modules[\\/]conf[\\/]/.test(args.importer)) return {path: args.path, namespace: 'lazy-conf-dependency', pluginData: {resolveDir: args.resolveDir}};
-			// The stub's own require: left to node_modules at run time, so the bundle does not even compile them.
-			if (args.namespace === 'lazy-conf-dependency') return {path: args.path, external: true};
-			return undefined;
-		});
-		b.onLoad({filter: /.*/, namespace: 'lazy-conf-dependency'}, (args) => ({contents: stubs[args.path], loader: 'js', resolveDir: args.pluginData.resolveDir}));
-	},
-};
-
-/**
- * pg picks its socket implementation when pg/lib/stream.js loads, asking whether it runs on Cloudflare Workers: on
- * node, with no `navigator`, by constructing a fetch `Response`, which makes node load undici (~4 ms on a quiet
- * machine, 19 ms on a slow one) before any connection. On node that answer is always false, so in the bundle the
- * function says so at once. The build fails if pg's function no longer reads as expected (a pg upgrade is then
- * looked at again, not silently left unpatched).
- */
-const pgOnNode = {
-	name: 'pg-on-node',
-	setup(b) {
-		b.onLoad({filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/}, async (args) => {
-			const text = await readFile(args.path, 'utf8');
-			const head = 'function isCloudflareRuntime() {';
-			if (text.split(head).length !== 2) throw new Error(`pg-on-node: ${args.path} has no single \`${head}\`; look at pg's runtime check again`);
-			return {contents: text.replace(head, `${head}\n  return false // runbook: node only (scripts/bundle.mjs)`), loader: 'js'};
-		});
-	},
-};
-
-/**
- * The light commands: each is one self-contained file (dist/<name>.js), and so is the entry (dist/cli.js), built
- * without splitting. Node's ES module loader spends ~0.6 ms on every module it resolves, reads, links and evaluates:
- * `status` out of the split build read 30 chunks for its 314 KB, ~11 ms of its ~50 ms after node's own start.
- * As two files it reads the same code in two modules. Each of these bundles carries its own copy of what it shares
- * with the others (errors.ts marks UserError for `instanceof` across copies; nothing else crosses but plain data).
- */
-const LIGHT = {status: 'source/cli/status.ts', validate: 'source/cli/validate.ts', completion: 'source/cli/completion.ts', conninfo: 'source/cli/conninfo.ts'};
-/** Small enough to sit inside the entry bundle, evaluated only when imported. */
-const INLINE = new Set(['source/cli/terminal.ts']);
-
-/**
- * Every other dynamic import of the light bundles (a run, the Ink tree, yaml and zod behind the plan cache, pg) is
- * left as an import of the split build's file for that module: the split build has each such module as an entry
- * point, found by a first pass over the light bundles, so the run and the TUI keep loading only what they use.
- */
-function routeDynamicImports(routed, wanted) {
+function routeDynamicImports(group, routed, wanted) {
 	return {
 		name: 'route-dynamic-imports',
 		setup(b) {
@@ -130,7 +72,7 @@ function routeDynamicImports(routed, wanted) {
 				const relative = path.relative(process.cwd(), found.path).split(path.sep).join('/');
 				const light = Object.entries(LIGHT).find(([, file]) => file === relative);
 				if (light) return {path: `./${light[0]}.js`, external: true};
-				if (INLINE.has(relative)) return found;
+				if (group.inline(relative)) return found;
 				wanted.add(found.path);
 				return {path: routed.get(relative) ?? './not-built-yet.js', external: true};
 			});
@@ -151,7 +93,7 @@ if (process.argv[2] === 'bench') {
 	};
 	const plugins = [inkWithoutDevtools, lazyStringWidth, pgOnNode, lazyConfDependencies];
 	const light = (routed, wanted, write) =>
-		build({...shared, entryPoints: {cli: 'source/cli.ts', ...LIGHT}, entryNames: '[name]', write, metafile: true, plugins: [routeDynamicImports(routed, wanted), ...plugins]});
+		Promise.all(GROUPS.map((group) => build({...shared, entryPoints: group.entries, entryNames: '[name]', write, metafile: true, plugins: [routeDynamicImports(group, routed, wanted), ...plugins]})));
 	const wanted = new Set();
 	await light(new Map(), wanted, false);
 	const split = await build({...shared, entryPoints: [...wanted], splitting: true, entryNames: '[name]-[hash]', chunkNames: 'chunk-[hash]', metafile: true, plugins});

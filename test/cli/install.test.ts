@@ -86,16 +86,20 @@ describe('production React, and only where a screen is drawn', () => {
 		for (const command of ['status', 'validate', 'run']) expect(react(closure(dynamicTarget(command))), command).toEqual([]);
 	});
 
-	it('the entry and the light commands are one module each: `status` reads two files, not the split build\'s chunks', () => {
-		const staticImports = (file: string) => [...readFileSync(path.join(path.dirname(CLI), file), 'utf8').matchAll(/(?:^|\n)(?:import|export)\s[^;(]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
-		const entry = readFileSync(CLI, 'utf8');
-		for (const command of ['status', 'validate', 'conninfo', 'completion']) {
+	it('the entry, the light commands and a run are one module each: `status` reads two files, not the split build\'s chunks', () => {
+		const read = (file: string) => readFileSync(path.join(path.dirname(CLI), file), 'utf8');
+		const staticImports = (file: string) => [...read(file).matchAll(/(?:^|\n)(?:import|export)\s[^;(]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
+		const entry = read('cli.js');
+		for (const command of ['status', 'validate', 'conninfo', 'completion', 'run']) {
 			expect(entry, command).toContain(`import("./${command}.js")`);
 			expect(staticImports(`${command}.js`), command).toEqual([]);
 		}
 		expect(staticImports('cli.js')).toEqual([]);
-		// A run still goes to the split build, which holds the Ink tree in chunks of its own.
-		expect(entry).toMatch(/import\("\.\/run-[A-Z0-9]+\.js"\)/);
+		// A run leaves the Ink tree, yaml and zod to the split build, which loads them only when they are used.
+		const run = read('run.js');
+		expect(run).toMatch(/import\("\.\/render-[A-Z0-9]+\.js"\)/);
+		expect(run).toMatch(/import\("\.\/load-[A-Z0-9]+\.js"\)/);
+		expect(run).not.toMatch(/^\/\/ node_modules\/(react|ink|yaml|zod)\//m);
 	});
 });
 
@@ -103,18 +107,24 @@ describe("conf's schema and migrations in the bundle", () => {
 	it('loads ajv and semver from node_modules on first use, not from the bundle', async () => {
 		const files = readdirSync(path.dirname(CLI)).filter((f) => f.endsWith('.js'));
 		const withConf = files.filter((f) => /^\/\/ node_modules\/conf\//m.test(readFileSync(path.join(path.dirname(CLI), f), 'utf8')));
-		expect(withConf).toHaveLength(1);
-		const text = readFileSync(path.join(path.dirname(CLI), withConf[0]!), 'utf8');
-		expect(text).not.toMatch(/^\/\/ node_modules\/(ajv|ajv-formats|semver|fast-uri)\//m);
-		const {default: Conf} = (await import(path.join(path.dirname(CLI), withConf[0]!))) as {default: new (options: Record<string, unknown>) => {get: (key: string) => unknown; set: (key: string, value: unknown) => void}};
+		expect(withConf).toContain('run.js');
+		for (const file of withConf) expect(readFileSync(path.join(path.dirname(CLI), file), 'utf8'), file).not.toMatch(/^\/\/ node_modules\/(ajv|ajv-formats|semver|fast-uri)\//m);
+		// conf as the bundle's plugin builds it, into a directory of the project (node_modules is found from there).
+		const {build} = await import('esbuild');
+		const {lazyConfDependencies} = (await import(path.join(ROOT, 'scripts', 'bundle-plugins.mjs'))) as {lazyConfDependencies: import('esbuild').Plugin};
+		const out = mkdtempSync(path.join(ROOT, '.conf-bundle-'));
 		const cwd = mkdtempSync(path.join(tmpdir(), 'runbook-conf-'));
 		try {
+			await build({stdin: {contents: "export {default} from 'conf';", resolveDir: ROOT, loader: 'js'}, bundle: true, platform: 'node', format: 'esm', outfile: path.join(out, 'conf.mjs'), banner: {js: "import {createRequire} from 'node:module'; const require = createRequire(import.meta.url);"}, plugins: [lazyConfDependencies], logLevel: 'error'});
+			expect(readFileSync(path.join(out, 'conf.mjs'), 'utf8')).not.toMatch(/^\/\/ node_modules\/(ajv|semver)\//m);
+			const {default: Conf} = (await import(path.join(out, 'conf.mjs'))) as {default: new (options: Record<string, unknown>) => {get: (key: string) => unknown; set: (key: string, value: unknown) => void}};
 			const settings = new Conf({projectName: 'runbook-test', cwd, schema: {retries: {type: 'number', minimum: 0}}, projectVersion: '2.0.0', migrations: {'1.0.0': (store: {set: (k: string, v: unknown) => void}) => store.set('migrated', true)}});
 			expect(settings.get('migrated')).toBe(true);
 			settings.set('retries', 3);
 			expect(settings.get('retries')).toBe(3);
 			expect(() => settings.set('retries', 'many')).toThrow(/retries/);
 		} finally {
+			rmSync(out, {recursive: true, force: true});
 			rmSync(cwd, {recursive: true, force: true});
 		}
 	});
