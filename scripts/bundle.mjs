@@ -41,8 +41,9 @@ const common = {
  *
  * A group is built by one esbuild call. `inline` says which of its dynamic imports are bundled into it (compiled with
  * it, evaluated when imported); every other one is left as an import of the split build's file for that module.
- * `run` keeps what a run without a screen uses (the engine, the store, pg, execa, conf) and leaves the Ink tree, the
- * sandbox, yaml and zod to the split build, which loads them only when they are used.
+ * `run-yes` (`run --yes`) keeps what a run without a screen uses (the engine, the store, pg, execa, conf) and leaves
+ * the Ink tree, the sandbox, yaml and zod to the split build. An interactive run comes from the split build: it draws
+ * its first frame before it loads the engine, which inline would be compiled before that frame, which loads them only when they are used.
  */
 const GROUPS = [
 	{
@@ -50,7 +51,7 @@ const GROUPS = [
 		inline: (file) => file === 'source/cli/terminal.ts',
 	},
 	{
-		entries: {run: 'source/cli/run.ts'},
+		entries: {'run-yes': 'source/cli/run-yes.ts'},
 		// plan/load.ts and plan/actions.ts hold yaml and zod: a validated plan (the cache) needs neither.
 		inline: (file) => !/^source\/(ui|sandbox|rehearsal)\//.test(file) && !['source/plan/load.ts', 'source/plan/actions.ts'].includes(file),
 	},

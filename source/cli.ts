@@ -8,6 +8,11 @@ import {parseCli} from './cli/parse.js';
 import {isUserError, errorMessage} from './errors.js';
 import {maskUrl} from './db/target.js';
 
+/** The same run command; with --yes from the entry whose bundle holds the engine (cli/run-yes.ts). */
+function runModule(yes: boolean): Promise<Pick<typeof import('./cli/run.js'), 'runCommand'>> {
+	return yes ? import('./cli/run-yes.js') : import('./cli/run.js');
+}
+
 async function main(argv: readonly string[]): Promise<number> {
 	const parsed = parseCli(argv);
 	if (parsed.kind === 'printed') {
@@ -21,10 +26,10 @@ async function main(argv: readonly string[]): Promise<number> {
 				if (!options.yes) (await import('./cli/terminal.js')).requireTerminal('`runbook run --from-backup` without --yes', 'Without a terminal use `runbook rehearse --from-backup FILE` (it writes rehearsal.md and rehearsal.json).');
 				return (await import('./cli/rehearse.js')).rehearseCommand(options, {tui: !options.yes});
 			}
-			return (await import('./cli/run.js')).runCommand(options);
+			return (await runModule(options.yes)).runCommand(options);
 		case 'rollback': {
 			const level = Number(options.positionals[0]);
-			return (await import('./cli/run.js')).runCommand({...options, resume: true}, {level, reason: options.reason ?? `runbook rollback ${level}`});
+			return (await runModule(options.yes)).runCommand({...options, resume: true}, {level, reason: options.reason ?? `runbook rollback ${level}`});
 		}
 		case 'status':
 			return (await import('./cli/status.js')).statusCommand(options);

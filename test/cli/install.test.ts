@@ -83,20 +83,22 @@ describe('production React, and only where a screen is drawn', () => {
 		};
 		const react = (files: Set<string>) => [...files].flatMap((f) => chunks.get(f)?.modules ?? []).filter((m) => /node_modules\/(react|react-reconciler|ink)\//.test(m));
 		expect(react(closure('cli.js'))).toEqual([]);
-		for (const command of ['status', 'validate', 'run']) expect(react(closure(dynamicTarget(command))), command).toEqual([]);
+		for (const command of ['status', 'validate', 'run-yes', 'run']) expect(react(closure(dynamicTarget(command))), command).toEqual([]);
 	});
 
-	it('the entry, the light commands and a run are one module each: `status` reads two files, not the split build\'s chunks', () => {
+	it('the entry, the light commands and run --yes are one module each: `status` reads two files, not the split build\'s chunks', () => {
 		const read = (file: string) => readFileSync(path.join(path.dirname(CLI), file), 'utf8');
 		const staticImports = (file: string) => [...read(file).matchAll(/(?:^|\n)(?:import|export)\s[^;(]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
 		const entry = read('cli.js');
-		for (const command of ['status', 'validate', 'conninfo', 'completion', 'run']) {
+		for (const command of ['status', 'validate', 'conninfo', 'completion', 'run-yes']) {
 			expect(entry, command).toContain(`import("./${command}.js")`);
 			expect(staticImports(`${command}.js`), command).toEqual([]);
 		}
 		expect(staticImports('cli.js')).toEqual([]);
-		// A run leaves the Ink tree, yaml and zod to the split build, which loads them only when they are used.
-		const run = read('run.js');
+		// run --yes leaves the Ink tree, yaml and zod to the split build, which loads them only when they are used; an
+		// interactive run comes from the split build (it draws its first frame before the engine is loaded).
+		expect(entry).toMatch(/import\("\.\/run-[A-Z0-9]+\.js"\)/);
+		const run = read('run-yes.js');
 		expect(run).toMatch(/import\("\.\/render-[A-Z0-9]+\.js"\)/);
 		expect(run).toMatch(/import\("\.\/load-[A-Z0-9]+\.js"\)/);
 		expect(run).not.toMatch(/^\/\/ node_modules\/(react|ink|yaml|zod)\//m);
@@ -107,7 +109,7 @@ describe("conf's schema and migrations in the bundle", () => {
 	it('loads ajv and semver from node_modules on first use, not from the bundle', async () => {
 		const files = readdirSync(path.dirname(CLI)).filter((f) => f.endsWith('.js'));
 		const withConf = files.filter((f) => /^\/\/ node_modules\/conf\//m.test(readFileSync(path.join(path.dirname(CLI), f), 'utf8')));
-		expect(withConf).toContain('run.js');
+		expect(withConf).toContain('run-yes.js');
 		for (const file of withConf) expect(readFileSync(path.join(path.dirname(CLI), file), 'utf8'), file).not.toMatch(/^\/\/ node_modules\/(ajv|ajv-formats|semver|fast-uri)\//m);
 		// conf as the bundle's plugin builds it, into a directory of the project (node_modules is found from there).
 		const {build} = await import('esbuild');
