@@ -42,8 +42,17 @@ describe('runbook sandbox', () => {
 		// The sandbox's directory, from the line that announces it; its postmaster.pid once the server is up.
 		const dir = await waitFor(() => /starting the sandbox PostgreSQL in (\S+) …/.exec(stderr)?.[1], 'the sandbox to start', 120_000, 20);
 		const pidFile = path.join(dir, 'data', 'postmaster.pid');
+		// initdb's single-user backends write a postmaster.pid too and remove it as they exit: one may go between the
+		// check and the read.
+		const readPid = () => {
+			try {
+				return Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+			} catch {
+				return 0;
+			}
+		};
 		const pid = await waitFor(() => {
-			const n = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+			const n = readPid();
 			return n > 0 && processAlive(n, 'postgres') ? n : undefined;
 		}, 'the sandbox server', 120_000, 20);
 		child.kill('SIGHUP');
