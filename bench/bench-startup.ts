@@ -124,9 +124,16 @@ export async function benchStartup(ctx: BenchContext, runs = 5): Promise<Figure[
 	fresh(templates.get(RESUME_SIZE)!);
 	const psql: number[] = [];
 	const status: number[] = [];
+	// node's own start, for the floor under every figure above: as this machine runs it, and without the CA bundle that
+	// NODE_EXTRA_CA_CERTS names (node reads and parses it at every start when it is set).
+	const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+	const nodeBare: number[] = [];
+	const nodeNoExtraCa: number[] = [];
 	for (let i = 0; i < 7; i++) {
 		psql.push(await wallMs({file: 'psql', args: ['-X', '-q', '-c', 'select 1'], env: db.target.childEnv()}));
 		status.push(await wallMs({file: process.execPath, args: [CLI, 'status', '--state-dir', stateDir], env: {DATABASE_URL: db.url, XDG_CACHE_HOME: ctx.cacheDir}}));
+		nodeBare.push(await wallMs({file: process.execPath, args: ['-e', '0']}));
+		if (extraCa) nodeNoExtraCa.push(await wallMs({file: 'env', args: ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0']}));
 	}
 	const psqlMs = median(psql);
 	const coldMs = median(cold);
@@ -147,5 +154,13 @@ export async function benchStartup(ctx: BenchContext, runs = 5): Promise<Figure[
 		bound({id: 'startup.idle-key-latency', section, name: 'key press → screen on an idle TUI (waiting at its first manual item)', value: Math.max(...idle), unit: 'ms', max: 100, detail: `worst of ${idle.length}, same method as part 3; each: ${idle.join(', ')} ms`}),
 		info({id: 'startup.method-floor', section, name: 'the method\'s own floor: tmux send-keys to a `cat` pane until capture-pane shows it', value: Math.max(...floor), unit: 'ms', detail: `each: ${floor.join(', ')} ms; part 3 and the idle figure time to the pty (pty-tap), which is below this`}),
 		info({id: 'startup.cold-max', section, name: 'cold start, slowest of the runs', value: Math.round(Math.max(...cold)), unit: 'ms'}),
+		info({
+			id: 'startup.node-floor',
+			section,
+			name: "node's own start: `node -e 0`, whole process",
+			value: Math.round(median(nodeBare)),
+			unit: 'ms',
+			detail: `median of ${nodeBare.length}, alternated with the status runs: ${nodeBare.map(Math.round).join(', ')} ms; ${extraCa ? `NODE_EXTRA_CA_CERTS is set (${extraCa}), and without it (env -u) node starts in ${Math.round(median(nodeNoExtraCa))} ms (${nodeNoExtraCa.map(Math.round).join(', ')})` : 'NODE_EXTRA_CA_CERTS is not set'}`,
+		}),
 	];
 }
