@@ -58,17 +58,50 @@ async function main(argv: readonly string[]): Promise<number> {
 	}
 }
 
+/**
+ * With the terminal hung up, node's own exit restores the terminal's settings and aborts when that fails with EIO
+ * (an assertion in node 20, a core dump). The process ends as a hung-up process does, by the SIGHUP it got (129),
+ * once the run has stopped; if SIGHUP is ignored (nohup), by exit a moment later.
+ */
+function leave(code: number): void {
+	if (!terminalLost) process.exit(code);
+	process.removeAllListeners('SIGHUP');
+	process.kill(process.pid, 'SIGHUP');
+	setTimeout(() => process.exit(code), 200);
+}
+
 /** Exits once stdout and stderr are flushed: process.exit alone cuts a piped output at 64 KiB (status --json | jq). */
 function exitAfterFlush(code: number): void {
 	let pending = 2;
 	const done = () => {
 		pending -= 1;
-		if (pending === 0) process.exit(code);
+		if (pending === 0) leave(code);
 	};
 	process.stdout.write('', done);
 	process.stderr.write('', done);
 }
 
+/**
+ * A lost terminal (the SSH session gone, the tmux pane or session killed) fails every write to it with EIO, and a
+ * reader that went away fails them with EPIPE. Unhandled, the first such write (the TUI's next frame) crashed the
+ * process just after the SIGHUP had asked the run to stop: the sandbox server and the throwaway Redis were left
+ * running, and the run's last events were not written. The output has nowhere to go; the journal is the record, and
+ * the stop goes on. Any other error of the streams is still thrown.
+ */
+let terminalLost = false;
+
+function outliveLostTerminal(): void {
+	const lost = new Set(['EIO', 'EPIPE', 'ENXIO', 'ERR_STREAM_DESTROYED']);
+	const onError = (error: NodeJS.ErrnoException) => {
+		if (!lost.has(error.code ?? '')) throw error;
+		if (error.code === 'EIO' || error.code === 'ENXIO') terminalLost = true;
+	};
+	process.stdout.on('error', onError);
+	process.stderr.on('error', onError);
+	process.stdin.on('error', onError);
+}
+
+outliveLostTerminal();
 main(process.argv.slice(2)).then(
 	(code) => exitAfterFlush(code),
 	(error: unknown) => {

@@ -274,6 +274,8 @@ export async function runCommand(given: CliOptions, rollback?: {level: number; r
 			if (interrupted) return;
 			interrupted = true;
 			log(`\n${signal}: stopping after recording the current step; the state is kept (--resume continues)`);
+			// In the journal too: the stop reads "by the operator", and after a lost SSH session nobody saw the line above.
+			controller.note(`${signal} received${signal === 'SIGHUP' ? ' (the terminal or the session was lost)' : ''}: the run stops after recording the current step`);
 			void controller.quit();
 		};
 		process.on('SIGINT', onSignal);
