@@ -7,6 +7,7 @@
 import {parseCli} from './cli/parse.js';
 import {isUserError, errorMessage} from './errors.js';
 import {maskUrl} from './db/target.js';
+import {isatty} from 'node:tty';
 
 /** The same run command; with --yes from the entry whose bundle holds the engine (cli/run-yes.ts). */
 function runModule(yes: boolean): Promise<Pick<typeof import('./cli/run.js'), 'runCommand'>> {
@@ -81,15 +82,16 @@ function exitAfterFlush(code: number): void {
 	process.stderr.write('', done);
 }
 
+let terminalLost = false;
+
 /**
  * A lost terminal (the SSH session gone, the tmux pane or session killed) fails every write to it with EIO, and a
  * reader that went away fails them with EPIPE. Unhandled, the first such write (the TUI's next frame) crashed the
  * process just after the SIGHUP had asked the run to stop: the sandbox server and the throwaway Redis were left
  * running, and the run's last events were not written. The output has nowhere to go; the journal is the record, and
- * the stop goes on. Any other error of the streams is still thrown.
+ * the stop goes on. Any other error of the streams is still thrown. stdin is guarded only when it is a terminal (the
+ * TUI and the prompts read it there): creating process.stdin costs 1-3 ms, which `status` in a script never needs.
  */
-let terminalLost = false;
-
 function outliveLostTerminal(): void {
 	const lost = new Set(['EIO', 'EPIPE', 'ENXIO', 'ERR_STREAM_DESTROYED']);
 	const onError = (error: NodeJS.ErrnoException) => {
@@ -98,7 +100,7 @@ function outliveLostTerminal(): void {
 	};
 	process.stdout.on('error', onError);
 	process.stderr.on('error', onError);
-	process.stdin.on('error', onError);
+	if (isatty(0)) process.stdin.on('error', onError);
 }
 
 outliveLostTerminal();

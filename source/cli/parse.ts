@@ -125,7 +125,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
 	let printed = '';
 	const {args, firstWord} = commandFirst(argv);
 	// `runbook help …`, no command (run, the default) or an unknown word: the whole program answers.
-	const only = firstWord !== undefined && firstWord !== 'help' && args[0] === firstWord && (COMMANDS as readonly string[]).includes(firstWord) ? firstWord : undefined;
+	const only = firstWord !== 'help' && (COMMANDS as readonly string[]).includes(firstWord ?? '') ? firstWord : undefined;
 	const {program, currentCommand} = buildProgram(
 		(p) => {
 			parsed = p;

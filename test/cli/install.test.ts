@@ -54,9 +54,12 @@ describe('installs anywhere', () => {
 });
 
 describe('production React, and only where a screen is drawn', () => {
+	const read = (file: string) => readFileSync(path.join(path.dirname(CLI), file), 'utf8');
+	/** The files of dist/ a built file imports statically (`import … from "./x.js"`, not `import("./x.js")`). */
+	const importsOf = (file: string) => [...read(file).matchAll(/(?:^|\n)(?:import|export)\s[^;(]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
 	const bundled = () => {
 		const files = readdirSync(path.dirname(CLI)).filter((f) => f.endsWith('.js'));
-		return files.map((f) => ({file: f, modules: [...readFileSync(path.join(path.dirname(CLI), f), 'utf8').matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => m[1]!)}));
+		return files.map((f) => ({file: f, modules: [...read(f).matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => m[1]!)}));
 	};
 
 	it('the CLI bundle carries React\'s and the reconciler\'s production builds and no development build', () => {
@@ -68,7 +71,6 @@ describe('production React, and only where a screen is drawn', () => {
 
 	it('status, validate, --help and run --yes do not load React: the entry and the chunks they import hold none of it', () => {
 		const chunks = new Map(bundled().map((b) => [b.file, b]));
-		const importsOf = (file: string) => [...readFileSync(path.join(path.dirname(CLI), file), 'utf8').matchAll(/(?:^|\n)(?:import|export)\s[^;]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
 		const closure = (file: string, seen = new Set<string>()): Set<string> => {
 			if (seen.has(file)) return seen;
 			seen.add(file);
@@ -76,8 +78,7 @@ describe('production React, and only where a screen is drawn', () => {
 			return seen;
 		};
 		const dynamicTarget = (name: string) => {
-			const entry = readFileSync(CLI, 'utf8');
-			const found = new RegExp(`import\\("\\./(${name}(?:-[A-Z0-9]+)?\\.js)"\\)`).exec(entry);
+			const found = new RegExp(`import\\("\\./(${name}(?:-[A-Z0-9]+)?\\.js)"\\)`).exec(read('cli.js'));
 			expect(found, `cli.js imports a ${name} module`).not.toBeNull();
 			return found![1]!;
 		};
@@ -87,14 +88,12 @@ describe('production React, and only where a screen is drawn', () => {
 	});
 
 	it('the entry, the light commands and run --yes are one module each: `status` reads two files, not the split build\'s chunks', () => {
-		const read = (file: string) => readFileSync(path.join(path.dirname(CLI), file), 'utf8');
-		const staticImports = (file: string) => [...read(file).matchAll(/(?:^|\n)(?:import|export)\s[^;(]*?"\.\/([^"]+)"/g)].map((m) => m[1]!);
 		const entry = read('cli.js');
 		for (const command of ['status', 'validate', 'conninfo', 'completion', 'run-yes']) {
 			expect(entry, command).toContain(`import("./${command}.js")`);
-			expect(staticImports(`${command}.js`), command).toEqual([]);
+			expect(importsOf(`${command}.js`), command).toEqual([]);
 		}
-		expect(staticImports('cli.js')).toEqual([]);
+		expect(importsOf('cli.js')).toEqual([]);
 		// run --yes leaves the Ink tree, yaml and zod to the split build, which loads them only when they are used; an
 		// interactive run comes from the split build (it draws its first frame before the engine is loaded).
 		expect(entry).toMatch(/import\("\.\/run-[A-Z0-9]+\.js"\)/);
